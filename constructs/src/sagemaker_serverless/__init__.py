@@ -1,0 +1,29 @@
+"""AWS CDK constructs for Amazon SageMaker Serverless Inference.
+
+from sagemaker_serverless import ServerlessEndpoint, ContainerImage, ModelData
+"""
+
+from ._errors import ServerlessConfigError
+from ._limits import (
+    MAX_CONCURRENCY,
+    MEMORY_SIZES_IN_MB,
+    MIN_CONCURRENCY,
+    serverless_config_problems,
+)
+from .endpoint import ServerlessEndpoint
+from .image import ContainerImage, ContainerImageConfig, supported_algorithm_versions
+from .model_data import ModelData, ModelDataConfig
+
+__all__ = [
+    "MAX_CONCURRENCY",
+    "MEMORY_SIZES_IN_MB",
+    "MIN_CONCURRENCY",
+    "ContainerImage",
+    "ContainerImageConfig",
+    "ModelData",
+    "ModelDataConfig",
+    "ServerlessConfigError",
+    "ServerlessEndpoint",
+    "serverless_config_problems",
+    "supported_algorithm_versions",
+]

@@ -1,0 +1,68 @@
+"""SageMaker Serverless Inference limits, and the checks that enforce them.
+
+cfn-lint does not check these ranges, and CloudFormation only rejects them minutes into a deploy,
+so the construct checks them at synth time. Values that are unresolved CDK tokens are skipped: they
+are only known at deploy time.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_cdk import Token
+
+MEMORY_SIZES_IN_MB: tuple[int, ...] = (1024, 2048, 3072, 4096, 5120, 6144)
+MIN_CONCURRENCY = 1
+MAX_CONCURRENCY = 200
+
+
+def is_token(value: Any) -> bool:
+    """True for an unresolved CDK token (a value only known at deploy time)."""
+    return isinstance(value, (str, int, float)) and Token.is_unresolved(value)
+
+
+def _is_int(value: Any) -> bool:
+    # bool is an int subclass in Python; True is not a concurrency.
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def serverless_config_problems(
+    *,
+    memory_size_in_mb: Any,
+    max_concurrency: Any,
+    provisioned_concurrency: Any,
+) -> list[str]:
+    """Return one message per violated limit (empty when the configuration is valid)."""
+    problems: list[str] = []
+    allowed_memory = ", ".join(str(size) for size in MEMORY_SIZES_IN_MB)
+    if not is_token(memory_size_in_mb) and (
+        not _is_int(memory_size_in_mb) or memory_size_in_mb not in MEMORY_SIZES_IN_MB
+    ):
+        problems.append(
+            f"memory_size_in_mb={memory_size_in_mb!r} is not allowed; use one of {allowed_memory}"
+        )
+
+    max_ok = is_token(max_concurrency) or (
+        _is_int(max_concurrency) and MIN_CONCURRENCY <= max_concurrency <= MAX_CONCURRENCY
+    )
+    if not max_ok:
+        problems.append(
+            f"max_concurrency={max_concurrency!r} is not allowed; use a whole number from "
+            f"{MIN_CONCURRENCY} to {MAX_CONCURRENCY}"
+        )
+
+    if provisioned_concurrency is not None and not is_token(provisioned_concurrency):
+        if not (
+            _is_int(provisioned_concurrency)
+            and MIN_CONCURRENCY <= provisioned_concurrency <= MAX_CONCURRENCY
+        ):
+            problems.append(
+                f"provisioned_concurrency={provisioned_concurrency!r} is not allowed; use None "
+                f"or a whole number from {MIN_CONCURRENCY} to {MAX_CONCURRENCY}"
+            )
+        elif max_ok and not is_token(max_concurrency) and provisioned_concurrency > max_concurrency:
+            problems.append(
+                f"provisioned_concurrency={provisioned_concurrency!r} is greater than "
+                f"max_concurrency={max_concurrency!r}; it must be at most max_concurrency"
+            )
+    return problems

@@ -1,0 +1,1 @@
+"""The application's stacks and per-environment configuration."""

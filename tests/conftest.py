@@ -1,0 +1,26 @@
+"""Session fixtures: each app variant is synthesized once per test session, not once per test."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.synth import SNAPSHOT_ENVIRON, SynthesizedApp, synthesize
+
+
+@pytest.fixture(scope="session")
+def regional_app(tmp_path_factory: pytest.TempPathFactory) -> SynthesizedApp:
+    """The app as deployed to a known account and region (what the snapshots show)."""
+    return synthesize(tmp_path_factory.mktemp("regional"), SNAPSHOT_ENVIRON)
+
+
+@pytest.fixture(scope="session")
+def agnostic_app(tmp_path_factory: pytest.TempPathFactory) -> SynthesizedApp:
+    """The app with no account or region known at synth (environment-agnostic stacks)."""
+    return synthesize(tmp_path_factory.mktemp("agnostic"), {})
+
+
+@pytest.fixture(scope="session")
+def project_root() -> Path:
+    return Path(__file__).resolve().parent.parent

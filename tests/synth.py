@@ -1,0 +1,60 @@
+"""Synthesize the application in-process exactly as the CDK CLI would (same cdk.json context)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import aws_cdk as cdk
+
+from stacks.app import build_app
+from stacks.config import ENVIRONMENTS, PROJECT_ROOT, EnvironmentConfig
+from stacks.serverless_stack import ServerlessEndpointStack
+
+# What a reviewer sees in the snapshots: a typical account and region, fixed so that the
+# snapshots do not depend on the machine's AWS configuration.
+SNAPSHOT_ENVIRON = {"CDK_DEFAULT_ACCOUNT": "123456789012", "CDK_DEFAULT_REGION": "us-east-1"}
+
+
+def cdk_json_context() -> dict[str, Any]:
+    context: dict[str, Any] = json.loads((PROJECT_ROOT / "cdk.json").read_text())["context"]
+    return context
+
+
+def new_app(outdir: Path | None = None) -> cdk.App:
+    """An App with cdk.json's context and its CLI settings (no version reporting)."""
+    return cdk.App(
+        context=cdk_json_context(),
+        outdir=str(outdir) if outdir else None,
+        analytics_reporting=False,
+    )
+
+
+@dataclass(frozen=True)
+class SynthesizedApp:
+    stacks: Mapping[str, ServerlessEndpointStack]
+    outdir: Path
+
+    def template_path(self, environment: str) -> Path:
+        return self.outdir / f"{self.stacks[environment].stack_name}.template.json"
+
+    def template_text(self, environment: str) -> str:
+        return self.template_path(environment).read_text()
+
+    def template(self, environment: str) -> dict[str, Any]:
+        template: dict[str, Any] = json.loads(self.template_text(environment))
+        return template
+
+
+def synthesize(
+    outdir: Path,
+    environ: Mapping[str, str],
+    environments: Iterable[EnvironmentConfig] = ENVIRONMENTS,
+) -> SynthesizedApp:
+    app = new_app(outdir)
+    stacks = build_app(app, environ=environ, environments=environments)
+    app.synth()
+    return SynthesizedApp(stacks=stacks, outdir=outdir)

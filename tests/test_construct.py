@@ -1,0 +1,366 @@
+"""Behaviour of the ServerlessEndpoint construct and its factories, on small dedicated stacks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import aws_cdk as cdk
+import pytest
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_s3 as s3
+from aws_cdk.assertions import Match, Template
+
+from sagemaker_serverless import (
+    ContainerImage,
+    ModelData,
+    ServerlessConfigError,
+    ServerlessEndpoint,
+    supported_algorithm_versions,
+)
+from stacks.config import SAMPLE_MODEL_ARTIFACT
+from tests.synth import new_app
+
+XGBOOST = ContainerImage.from_sagemaker_algorithm("xgboost", "3.0-5")
+
+
+def make_stack(region: str | None = "us-east-1", account: str | None = "123456789012") -> cdk.Stack:
+    env = cdk.Environment(account=account, region=region) if region or account else None
+    return cdk.Stack(new_app(), "TestStack", env=env)
+
+
+def endpoint_template(stack: cdk.Stack | None = None, **overrides: Any) -> Template:
+    stack = stack or make_stack()
+    props: dict[str, Any] = {
+        "image": XGBOOST,
+        "model_data": ModelData.from_asset(SAMPLE_MODEL_ARTIFACT),
+    } | overrides
+    ServerlessEndpoint(stack, "Endpoint", **props)
+    return Template.from_stack(stack)
+
+
+def single(template: Template, resource_type: str) -> dict[str, Any]:
+    resources = template.find_resources(resource_type)
+    assert len(resources) == 1, f"expected one {resource_type}, found {len(resources)}"
+    resource: dict[str, Any] = dict(next(iter(resources.values())))
+    return resource
+
+
+def flat(value: Any) -> str:
+    """A CloudFormation value as text: literal parts of Fn::Join/Fn::Sub, tokens as {Ref}."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict) and "Fn::Join" in value:
+        return "".join(flat(part) for part in value["Fn::Join"][1])
+    if isinstance(value, dict) and "Fn::Sub" in value:
+        return str(value["Fn::Sub"])
+    if isinstance(value, dict) and "Ref" in value:
+        return "${" + str(value["Ref"]) + "}"
+    return "{" + ",".join(value) + "}"
+
+
+def policy_statements(template: Template) -> list[dict[str, Any]]:
+    statements: list[dict[str, Any]] = single(template, "AWS::IAM::Policy")["Properties"][
+        "PolicyDocument"
+    ]["Statement"]
+    return statements
+
+
+@pytest.fixture(scope="module")
+def default_template() -> Template:
+    return endpoint_template()
+
+
+def test_emits_one_model_config_endpoint_and_role(default_template: Template) -> None:
+    for resource_type in (
+        "AWS::SageMaker::Model",
+        "AWS::SageMaker::EndpointConfig",
+        "AWS::SageMaker::Endpoint",
+        "AWS::IAM::Role",
+    ):
+        default_template.resource_count_is(resource_type, 1)
+
+
+def test_endpoint_config_is_serverless_with_defaults(default_template: Template) -> None:
+    config = single(default_template, "AWS::SageMaker::EndpointConfig")["Properties"]
+    (variant,) = config["ProductionVariants"]
+    assert variant["ServerlessConfig"] == {"MemorySizeInMB": 2048, "MaxConcurrency": 5}
+    assert variant["VariantName"] == "AllTraffic"
+    assert "InstanceType" not in variant
+    assert "InitialInstanceCount" not in variant
+    assert "DataCaptureConfig" not in config
+
+
+def test_model_and_config_have_no_fixed_names(default_template: Template) -> None:
+    assert "ModelName" not in single(default_template, "AWS::SageMaker::Model")["Properties"]
+    config = single(default_template, "AWS::SageMaker::EndpointConfig")["Properties"]
+    assert "EndpointConfigName" not in config
+
+
+def test_model_waits_for_the_role_policy(default_template: Template) -> None:
+    model = single(default_template, "AWS::SageMaker::Model")
+    (policy_id,) = default_template.find_resources("AWS::IAM::Policy")
+    assert policy_id in model["DependsOn"]
+
+
+def test_default_endpoint_name_is_stable_and_valid() -> None:
+    first = single(endpoint_template(), "AWS::SageMaker::Endpoint")["Properties"]["EndpointName"]
+    second = single(endpoint_template(), "AWS::SageMaker::Endpoint")["Properties"]["EndpointName"]
+    assert first == second
+    assert first.startswith("TestStack-Endpoint-")
+    assert len(first) <= 63
+
+
+def test_explicit_endpoint_name_is_used() -> None:
+    template = endpoint_template(endpoint_name="my-endpoint")
+    endpoint = single(template, "AWS::SageMaker::Endpoint")["Properties"]
+    assert endpoint["EndpointName"] == "my-endpoint"
+
+
+def test_role_trusts_only_sagemaker(default_template: Template) -> None:
+    role = single(default_template, "AWS::IAM::Role")["Properties"]
+    assert role["AssumeRolePolicyDocument"]["Statement"] == [
+        {
+            "Action": "sts:AssumeRole",
+            "Effect": "Allow",
+            "Principal": {"Service": "sagemaker.amazonaws.com"},
+        }
+    ]
+    assert "ManagedPolicyArns" not in role
+
+
+def test_role_reads_exactly_the_model_object(default_template: Template) -> None:
+    s3_statements = [
+        s for s in policy_statements(default_template) if str(s["Action"]).startswith("s3:")
+    ]
+    assert len(s3_statements) == 1
+    (statement,) = s3_statements
+    assert statement["Action"] == "s3:GetObject"
+    model = single(default_template, "AWS::SageMaker::Model")["Properties"]
+    model_url = flat(model["PrimaryContainer"]["ModelDataUrl"])
+    assert model_url.startswith("s3://")
+    bucket_and_key = model_url.removeprefix("s3://")
+    assert flat(statement["Resource"]) == f"arn:aws:s3:::{bucket_and_key}"
+
+
+def test_wildcard_resources_only_for_unscopable_actions(default_template: Template) -> None:
+    for statement in policy_statements(default_template):
+        actions = (
+            statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+        )
+        assert not any(action.endswith("*") for action in actions)
+        if statement["Resource"] == "*":
+            assert actions in (["ecr:GetAuthorizationToken"], ["cloudwatch:PutMetricData"])
+        if actions == ["cloudwatch:PutMetricData"]:
+            assert statement["Condition"] == {
+                "StringEquals": {"cloudwatch:namespace": "/aws/sagemaker/Endpoints"}
+            }
+
+
+def test_logs_are_scoped_to_the_endpoint_log_group(default_template: Template) -> None:
+    name = single(default_template, "AWS::SageMaker::Endpoint")["Properties"]["EndpointName"]
+    log_statements = [
+        s for s in policy_statements(default_template) if "logs:PutLogEvents" in s["Action"]
+    ]
+    assert len(log_statements) == 1
+    assert flat(log_statements[0]["Resource"]).endswith(
+        f":log-group:/aws/sagemaker/Endpoints/{name}:log-stream:*"
+    )
+
+
+@pytest.mark.parametrize(
+    ("region", "expected_uri", "expected_repository_arn"),
+    [
+        (
+            "us-east-1",
+            "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:3.0-5",
+            "arn:aws:ecr:us-east-1:683313688378:repository/sagemaker-xgboost",
+        ),
+        (
+            "eu-west-1",
+            "141502667606.dkr.ecr.eu-west-1.amazonaws.com/sagemaker-xgboost:3.0-5",
+            "arn:aws:ecr:eu-west-1:141502667606:repository/sagemaker-xgboost",
+        ),
+        (
+            "cn-north-1",
+            "450853457545.dkr.ecr.cn-north-1.amazonaws.com.cn/sagemaker-xgboost:3.0-5",
+            "arn:aws-cn:ecr:cn-north-1:450853457545:repository/sagemaker-xgboost",
+        ),
+        (
+            "us-gov-west-1",
+            "414596584902.dkr.ecr.us-gov-west-1.amazonaws.com/sagemaker-xgboost:3.0-5",
+            "arn:aws-us-gov:ecr:us-gov-west-1:414596584902:repository/sagemaker-xgboost",
+        ),
+    ],
+)
+def test_algorithm_image_resolves_per_region(
+    region: str, expected_uri: str, expected_repository_arn: str
+) -> None:
+    template = endpoint_template(make_stack(region=region))
+    model = single(template, "AWS::SageMaker::Model")["Properties"]
+    assert model["PrimaryContainer"]["Image"] == expected_uri
+    pull = [s for s in policy_statements(template) if "ecr:BatchGetImage" in s["Action"]]
+    assert [s["Resource"] for s in pull] == [expected_repository_arn]
+
+
+def test_agnostic_stack_looks_the_registry_up_by_region() -> None:
+    template = endpoint_template(make_stack(region=None, account=None))
+    mappings = template.to_json()["Mappings"]
+    (mapping_id,) = mappings
+    assert mappings[mapping_id]["eu-west-1"] == {"account": "141502667606"}
+    assert len(mappings[mapping_id]) == len(
+        ContainerImage.from_sagemaker_algorithm("xgboost", "3.0-5")._accounts  # type: ignore[attr-defined]
+    )
+    image = single(template, "AWS::SageMaker::Model")["Properties"]["PrimaryContainer"]["Image"]
+    parts = image["Fn::Join"][1]
+    assert {"Fn::FindInMap": [mapping_id, {"Ref": "AWS::Region"}, "account"]} in parts
+    assert {"Ref": "AWS::URLSuffix"} in parts
+    assert flat(image).endswith(".dkr.ecr.${AWS::Region}.${AWS::URLSuffix}/sagemaker-xgboost:3.0-5")
+
+
+def test_two_endpoints_in_an_agnostic_stack_share_one_mapping() -> None:
+    stack = make_stack(region=None, account=None)
+    for name in ("One", "Two"):
+        ServerlessEndpoint(
+            stack,
+            name,
+            image=XGBOOST,
+            model_data=ModelData.from_asset(SAMPLE_MODEL_ARTIFACT),
+        )
+    assert len(Template.from_stack(stack).to_json()["Mappings"]) == 1
+
+
+def test_unknown_region_is_rejected() -> None:
+    with pytest.raises(
+        ServerlessConfigError, match=r"region='xx-nowhere-1' has no SageMaker xgboost"
+    ):
+        endpoint_template(make_stack(region="xx-nowhere-1"))
+
+
+@pytest.mark.parametrize(
+    ("algorithm", "version", "message"),
+    [
+        ("xgboost", "9.9-9", r"version='9.9-9' is not a known xgboost image; use one of .*3\.0-5"),
+        ("linear-learner", "1", r"algorithm='linear-learner' is not supported"),
+    ],
+)
+def test_unknown_algorithm_or_version_is_rejected(
+    algorithm: str, version: str, message: str
+) -> None:
+    with pytest.raises(ServerlessConfigError, match=message):
+        ContainerImage.from_sagemaker_algorithm(algorithm, version)
+
+
+def test_supported_versions_come_from_the_sdk_table() -> None:
+    versions = supported_algorithm_versions("xgboost")
+    assert versions[-1] == "3.0-5"
+    assert "1.7-1" in versions
+
+
+def test_serverless_values_are_rendered() -> None:
+    template = endpoint_template(
+        memory_size_in_mb=6144, max_concurrency=200, provisioned_concurrency=200
+    )
+    template.has_resource_properties(
+        "AWS::SageMaker::EndpointConfig",
+        {
+            "ProductionVariants": [
+                Match.object_like(
+                    {
+                        "ServerlessConfig": {
+                            "MemorySizeInMB": 6144,
+                            "MaxConcurrency": 200,
+                            "ProvisionedConcurrency": 200,
+                        }
+                    }
+                )
+            ]
+        },
+    )
+
+
+def test_all_problems_are_reported_together() -> None:
+    with pytest.raises(ServerlessConfigError) as caught:
+        endpoint_template(
+            memory_size_in_mb=1000,
+            max_concurrency=0,
+            endpoint_name="-bad-",
+            model_data=ModelData.from_asset("missing/model.tar.gz"),
+        )
+    message = str(caught.value)
+    assert len(caught.value.problems) == 4
+    assert "memory_size_in_mb=1000 is not allowed; use one of 1024, 2048" in message
+    assert "max_concurrency=0 is not allowed; use a whole number from 1 to 200" in message
+    assert "endpoint_name='-bad-'" in message
+    assert "'missing/model.tar.gz' does not exist" in message
+    assert "ServerlessEndpoint 'TestStack/Endpoint'" in message
+
+
+def test_provisioned_above_max_is_rejected() -> None:
+    with pytest.raises(ServerlessConfigError, match="provisioned_concurrency=6 is greater than"):
+        endpoint_template(max_concurrency=5, provisioned_concurrency=6)
+
+
+def test_tokens_are_not_validated() -> None:
+    stack = make_stack()
+    memory = cdk.CfnParameter(stack, "Memory", type="Number").value_as_number
+    template = endpoint_template(stack, memory_size_in_mb=memory)
+    config = single(template, "AWS::SageMaker::EndpointConfig")["Properties"]
+    assert config["ProductionVariants"][0]["ServerlessConfig"]["MemorySizeInMB"] == {
+        "Ref": "Memory"
+    }
+
+
+def test_asset_must_be_a_tar_gz(tmp_path: Path) -> None:
+    model = tmp_path / "model.zip"
+    model.write_bytes(b"x")
+    with pytest.raises(ServerlessConfigError, match=r"model\.zip' is not a \.tar\.gz archive"):
+        endpoint_template(model_data=ModelData.from_asset(model))
+
+
+def test_from_bucket_reads_exactly_the_object_and_decrypts_with_its_key() -> None:
+    stack = make_stack()
+    key = kms.Key(stack, "Key", enable_key_rotation=True)
+    bucket = s3.Bucket(stack, "Models", encryption_key=key)
+    template = endpoint_template(
+        stack, model_data=ModelData.from_bucket(bucket, "models/v1/model.tar.gz")
+    )
+    model = single(template, "AWS::SageMaker::Model")["Properties"]
+    assert flat(model["PrimaryContainer"]["ModelDataUrl"]).endswith("/models/v1/model.tar.gz")
+    statements = policy_statements(template)
+    (get_object,) = [s for s in statements if s["Action"] == "s3:GetObject"]
+    assert flat(get_object["Resource"]).endswith("/models/v1/model.tar.gz")
+    assert any("kms:Decrypt" in s["Action"] for s in statements)
+
+
+@pytest.mark.parametrize(
+    ("key", "message"),
+    [
+        ("s3://bucket/model.tar.gz", "must be an object key inside the bucket"),
+        ("models/model.pkl", "is not a .tar.gz archive"),
+    ],
+)
+def test_from_bucket_rejects_bad_keys(key: str, message: str) -> None:
+    stack = make_stack()
+    bucket = s3.Bucket.from_bucket_name(stack, "Models", "my-models")
+    with pytest.raises(ServerlessConfigError, match=message):
+        endpoint_template(stack, model_data=ModelData.from_bucket(bucket, key))
+
+
+def test_grant_invoke_allows_invoke_on_this_endpoint_only() -> None:
+    stack = make_stack()
+    endpoint = ServerlessEndpoint(
+        stack, "Endpoint", image=XGBOOST, model_data=ModelData.from_asset(SAMPLE_MODEL_ARTIFACT)
+    )
+    caller = iam.Role(stack, "Caller", assumed_by=iam.AccountRootPrincipal())
+    endpoint.grant_invoke(caller)
+    template = Template.from_stack(stack)
+    policies = template.find_resources(
+        "AWS::IAM::Policy", {"Properties": {"Roles": [{"Ref": Match.string_like_regexp("Caller")}]}}
+    )
+    (policy,) = policies.values()
+    (endpoint_id,) = template.find_resources("AWS::SageMaker::Endpoint")
+    assert policy["Properties"]["PolicyDocument"]["Statement"] == [
+        {"Action": "sagemaker:InvokeEndpoint", "Effect": "Allow", "Resource": {"Ref": endpoint_id}}
+    ]

@@ -1,0 +1,40 @@
+"""The top-level constructs/ folder must never shadow PyPI's `constructs` (aws-cdk#19301)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from importlib import metadata
+from pathlib import Path
+
+import constructs
+import sagemaker_serverless
+
+
+def test_constructs_folder_has_no_init(project_root: Path) -> None:
+    assert not (project_root / "constructs" / "__init__.py").exists()
+
+
+def test_import_constructs_is_the_pypi_package(project_root: Path) -> None:
+    location = Path(constructs.__file__).resolve()
+    assert project_root / "constructs" not in location.parents
+    assert "site-packages" in location.parts
+    assert constructs.Construct.__module__.startswith("constructs")
+    assert metadata.version("constructs") == "10.8.1"
+
+
+def test_import_from_project_root_still_finds_pypi_constructs(project_root: Path) -> None:
+    # Run from the project root, where sys.path[0] is the folder that holds constructs/.
+    code = "import constructs, aws_cdk; print(constructs.__file__)"
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=project_root, capture_output=True, text=True, check=True
+    )
+    assert "site-packages" in result.stdout
+    assert str(project_root / "constructs") not in result.stdout
+
+
+def test_library_is_installed_from_constructs_src_and_typed(project_root: Path) -> None:
+    package_dir = Path(sagemaker_serverless.__file__).resolve().parent
+    assert package_dir == project_root / "constructs" / "src" / "sagemaker_serverless"
+    assert (package_dir / "py.typed").is_file()
+    assert metadata.version("sagemaker-serverless-constructs")
