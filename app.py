@@ -4,10 +4,14 @@
 import os
 import sys
 
-import aws_cdk as cdk
+from stacks.node_runtime import use_project_node
 
-from sagemaker_serverless import ServerlessConfigError
-from stacks.app import build_app
+use_project_node()  # before aws_cdk is imported: jsii starts Node.js at import time
+
+import aws_cdk as cdk  # noqa: E402
+
+from sagemaker_serverless import ServerlessConfigError  # noqa: E402
+from stacks.app import build_app  # noqa: E402
 
 app = cdk.App()
 try:

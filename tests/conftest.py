@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
+from stacks.node_runtime import use_project_node
 
-from tests.synth import SNAPSHOT_ENVIRON, SynthesizedApp, synthesize
+use_project_node()  # before anything imports aws_cdk: no Node.js end-of-life banner
+
+import pytest  # noqa: E402
+
+from tests.synth import SNAPSHOT_ENVIRON, SynthesizedApp, synthesize  # noqa: E402
 
 
 @pytest.fixture(scope="session")

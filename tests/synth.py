@@ -26,8 +26,10 @@ def cdk_json_context() -> dict[str, Any]:
 
 def new_app(outdir: Path | None = None) -> cdk.App:
     """An App with cdk.json's context and its CLI settings (no version reporting)."""
+    # The CLI adds these for every synth (path metadata shows construct paths in `cdk diff`).
+    cli_context = {"aws:cdk:enable-path-metadata": True, "aws:cdk:enable-asset-metadata": True}
     return cdk.App(
-        context=cdk_json_context(),
+        context=cdk_json_context() | cli_context,
         outdir=str(outdir) if outdir else None,
         analytics_reporting=False,
     )

@@ -38,3 +38,18 @@ def test_library_is_installed_from_constructs_src_and_typed(project_root: Path) 
     assert package_dir == project_root / "constructs" / "src" / "sagemaker_serverless"
     assert (package_dir / "py.typed").is_file()
     assert metadata.version("sagemaker-serverless-constructs")
+
+
+def test_jsii_runs_on_the_projects_node(project_root: Path, tmp_path: Path) -> None:
+    # Even with the machine's PATH only (no activated venv), app code must not hit Node 20.
+    code = "from stacks.node_runtime import use_project_node as u\nu()\nimport aws_cdk"
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=project_root,
+        capture_output=True,
+        text=True,
+        env={"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": str(tmp_path)},
+        check=True,
+    )
+    assert "end-of-life" not in result.stderr
+    assert "This software is currently running on" not in result.stderr

@@ -1,0 +1,406 @@
+#!/usr/bin/env python3
+"""Prove that a deployed SageMaker Serverless endpoint answers.
+
+    python scripts/smoke_test.py --stack SageMakerServerless-dev [--region eu-west-1]
+    python scripts/smoke_test.py --endpoint-name my-endpoint --payload-file rows.csv --json
+
+Steps: find the endpoint (from the stack's EndpointName output, or by name); wait until it is
+InService (progress on stderr, --timeout); invoke it once (the cold call) and --warm-invocations
+more times, retrying throttling and cold-start errors with exponential backoff; check that the
+answer holds one finite number per request row; report cold and warm latencies.
+
+Exit codes: 0 the endpoint answered correctly; 1 endpoint or invocation failure (Failed status,
+timeout, error response, answer that is not a number); 2 usage or configuration error (bad
+arguments, no credentials or region, unknown stack, output or endpoint).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import random
+import re
+import statistics
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, NoReturn
+
+EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
+OUTPUT_ENDPOINT_NAME = "EndpointName"  # the stacks' CfnOutput id (stacks/serverless_stack.py)
+# The first row of the sample model's training data, features only (no label, no header).
+DEFAULT_PAYLOAD = "59,2,32.1,101,157,93.2,38,4,4.8598,87\n"
+DEFAULT_CONTENT_TYPE = "text/csv"
+MAX_PAYLOAD_BYTES = 4 * 1024 * 1024  # SageMaker Serverless request limit
+WAITING_STATUSES = {"Creating", "Updating", "SystemUpdating", "RollingBack"}
+# Errors a healthy serverless endpoint returns while scaling or starting a container.
+RETRYABLE_CODES = {
+    "ThrottlingException",
+    "TooManyRequestsException",
+    "ModelNotReadyException",
+    "ServiceUnavailable",
+    "ServiceUnavailableException",
+    "InternalFailure",
+    "InternalDependencyException",
+}
+COLD_START_MESSAGE = re.compile(r"timed out|not ready|cold start", re.IGNORECASE)
+
+Sleep = Callable[[float], None]
+Clock = Callable[[], float]
+
+
+class CheckFailedError(Exception):
+    """The endpoint or an invocation failed (exit code 1)."""
+
+
+class UsageError(Exception):
+    """The command line or the environment is wrong (exit code 2)."""
+
+
+@dataclass
+class Report:
+    endpoint_name: str
+    region: str
+    status: str = "unknown"
+    predictions: list[float] = field(default_factory=list)
+    cold_latency_ms: float | None = None
+    warm_latencies_ms: list[float] = field(default_factory=list)
+    attempts: int = 0
+    ok: bool = False
+    error: str | None = None
+
+    @property
+    def warm_p50_ms(self) -> float | None:
+        return statistics.median(self.warm_latencies_ms) if self.warm_latencies_ms else None
+
+
+class _ArgumentParser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        raise UsageError(message)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _ArgumentParser(
+        description="Prove a deployed SageMaker Serverless endpoint answers.",
+        epilog="Exit codes: 0 success, 1 endpoint or invocation failure, 2 usage/configuration.",
+    )
+    target = parser.add_mutually_exclusive_group(required=True)
+    target.add_argument("--stack", help="CloudFormation stack whose EndpointName output to test")
+    target.add_argument("--endpoint-name", help="the endpoint to test")
+    parser.add_argument("--region", help="AWS region (default: your AWS configuration)")
+    parser.add_argument("--profile", help="AWS profile (default: your AWS configuration)")
+    parser.add_argument(
+        "--timeout", type=_positive_float, default=1200.0, help="seconds to wait (default 1200)"
+    )
+    parser.add_argument(
+        "--poll-interval", type=_positive_float, default=15.0, help="seconds between status checks"
+    )
+    parser.add_argument("--payload-file", type=Path, help="request body (default: a sample row)")
+    parser.add_argument("--content-type", default=DEFAULT_CONTENT_TYPE, help="default text/csv")
+    parser.add_argument("--accept", default=None, help="Accept header (default: the image's)")
+    parser.add_argument(
+        "--warm-invocations", type=int, default=3, help="invocations after the cold one"
+    )
+    parser.add_argument(
+        "--max-attempts", type=int, default=6, help="tries per invocation for retryable errors"
+    )
+    parser.add_argument("--json", action="store_true", help="print one JSON report on stdout")
+    return parser
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be greater than 0")
+    return value
+
+
+def read_payload(path: Path | None) -> bytes:
+    if path is None:
+        return DEFAULT_PAYLOAD.encode()
+    try:
+        payload = path.read_bytes()
+    except OSError as error:
+        raise UsageError(f"--payload-file {str(path)!r}: {error.strerror}") from None
+    if not payload:
+        raise UsageError(f"--payload-file {str(path)!r} is empty")
+    if len(payload) > MAX_PAYLOAD_BYTES:
+        raise UsageError(
+            f"--payload-file {str(path)!r} is {len(payload)} bytes; "
+            f"SageMaker Serverless accepts at most {MAX_PAYLOAD_BYTES} bytes"
+        )
+    return payload
+
+
+def expected_prediction_count(payload: bytes, content_type: str) -> int | None:
+    """Rows in a CSV or libsvm request (one prediction each); None when unknown."""
+    if content_type.split(";", maxsplit=1)[0].strip() not in ("text/csv", "text/libsvm"):
+        return None
+    return sum(1 for line in payload.decode(errors="replace").splitlines() if line.strip())
+
+
+def parse_predictions(body: bytes) -> list[float]:
+    """The numbers in an answer: CSV or lines, a JSON number or list, or {"predictions": [...]}."""
+    text = body.decode(errors="replace").strip()
+    if not text:
+        raise CheckFailedError("the endpoint answered with an empty body")
+    values: list[Any]
+    try:
+        parsed = json.loads(text)
+    except json.JSONDecodeError:
+        values = [cell for cell in re.split(r"[,\s]+", text) if cell]
+    else:
+        if isinstance(parsed, dict) and isinstance(parsed.get("predictions"), list):
+            parsed = [p.get("score") if isinstance(p, dict) else p for p in parsed["predictions"]]
+        values = parsed if isinstance(parsed, list) else [parsed]
+    numbers: list[float] = []
+    for value in values:
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            raise CheckFailedError(f"the answer is not a number: {text[:200]!r}") from None
+        if not math.isfinite(number):
+            raise CheckFailedError(f"the answer is not a finite number: {text[:200]!r}")
+        numbers.append(number)
+    return numbers
+
+
+def _error_code(error: Exception) -> str:
+    response = getattr(error, "response", None) or {}
+    return str(response.get("Error", {}).get("Code", ""))
+
+
+def _error_message(error: Exception) -> str:
+    response = getattr(error, "response", None) or {}
+    return str(response.get("Error", {}).get("Message", error))
+
+
+def is_retryable(error: Exception) -> bool:
+    code = _error_code(error)
+    if code in RETRYABLE_CODES:
+        return True
+    # A serverless cold start can surface as a ModelError whose message says the container
+    # timed out; a real model error (bad input, crash) does not say that and is not retried.
+    return code == "ModelError" and bool(COLD_START_MESSAGE.search(_error_message(error)))
+
+
+def backoff_seconds(attempt: int, *, base: float = 1.0, cap: float = 20.0) -> float:
+    """Full-jitter exponential backoff before retry number ``attempt`` (1-based)."""
+    ceiling: float = min(cap, base * 2 ** (attempt - 1))
+    return random.uniform(ceiling / 2, ceiling)
+
+
+def invoke_with_retries(
+    runtime: Any,
+    *,
+    endpoint_name: str,
+    body: bytes,
+    content_type: str,
+    accept: str | None,
+    max_attempts: int,
+    sleep: Sleep,
+    clock: Clock,
+    progress: Callable[[str], None],
+) -> tuple[bytes, float, int]:
+    """Invoke once, retrying retryable errors. Returns (answer, seconds of the last try, tries)."""
+    request: dict[str, Any] = {
+        "EndpointName": endpoint_name,
+        "Body": body,
+        "ContentType": content_type,
+    }
+    if accept:
+        request["Accept"] = accept
+    for attempt in range(1, max_attempts + 1):
+        started = clock()
+        try:
+            response = runtime.invoke_endpoint(**request)
+            answer: bytes = response["Body"].read()
+            return answer, clock() - started, attempt
+        except Exception as error:
+            if not _error_code(error):
+                raise
+            if not is_retryable(error) or attempt == max_attempts:
+                raise CheckFailedError(
+                    f"invocation failed after {attempt} attempt(s): "
+                    f"{_error_code(error)}: {_error_message(error)}"
+                ) from None
+            delay = backoff_seconds(attempt)
+            progress(f"{_error_code(error)} (attempt {attempt}); retrying in {delay:.1f}s")
+            sleep(delay)
+    raise AssertionError("unreachable")  # the loop always returns or raises
+
+
+def resolve_endpoint_name(cloudformation: Any, stack: str) -> str:
+    try:
+        stacks = cloudformation.describe_stacks(StackName=stack)["Stacks"]
+    except Exception as error:
+        if _error_code(error) == "ValidationError":
+            raise UsageError(f"stack {stack!r} was not found: {_error_message(error)}") from None
+        raise
+    outputs = {o["OutputKey"]: o["OutputValue"] for o in stacks[0].get("Outputs", [])}
+    if OUTPUT_ENDPOINT_NAME not in outputs:
+        raise UsageError(
+            f"stack {stack!r} has no {OUTPUT_ENDPOINT_NAME} output "
+            f"(outputs: {', '.join(sorted(outputs)) or 'none'})"
+        )
+    return str(outputs[OUTPUT_ENDPOINT_NAME])
+
+
+def wait_in_service(
+    sagemaker: Any,
+    endpoint_name: str,
+    *,
+    timeout: float,
+    poll_interval: float,
+    sleep: Sleep,
+    clock: Clock,
+    progress: Callable[[str], None],
+) -> str:
+    started = clock()
+    last_status = None
+    while True:
+        try:
+            description = sagemaker.describe_endpoint(EndpointName=endpoint_name)
+        except Exception as error:
+            if _error_code(error) == "ValidationException":
+                raise UsageError(f"endpoint {endpoint_name!r} was not found") from None
+            raise
+        status = str(description["EndpointStatus"])
+        elapsed = clock() - started
+        if status != last_status or status in WAITING_STATUSES:
+            progress(f"[{elapsed:6.0f}s] endpoint {endpoint_name}: {status}")
+        last_status = status
+        if status == "InService":
+            return status
+        if status not in WAITING_STATUSES:
+            reason = description.get("FailureReason") or "no FailureReason given"
+            raise CheckFailedError(f"endpoint {endpoint_name} is {status}: {reason}")
+        if elapsed + poll_interval > timeout:
+            raise CheckFailedError(
+                f"endpoint {endpoint_name} is still {status} after {elapsed:.0f}s "
+                f"(--timeout {timeout:.0f})"
+            )
+        sleep(poll_interval)
+
+
+def run(
+    options: argparse.Namespace,
+    *,
+    session: Any,
+    sleep: Sleep,
+    clock: Clock,
+    progress: Callable[[str], None],
+) -> Report:
+    from botocore.config import Config
+
+    region = options.region or session.region_name
+    if not region:
+        raise UsageError("no AWS region: pass --region or configure one (AWS_REGION)")
+    if session.get_credentials() is None:
+        raise UsageError("no AWS credentials found: configure a profile or pass --profile")
+    payload = read_payload(options.payload_file)
+    # We own the retry policy (backoff with progress); the invocation limit is 60 s.
+    config = Config(retries={"max_attempts": 1, "mode": "standard"}, read_timeout=70)
+    if options.stack:
+        endpoint_name = resolve_endpoint_name(
+            session.client("cloudformation", region_name=region), options.stack
+        )
+    else:
+        endpoint_name = options.endpoint_name
+    report = Report(endpoint_name=endpoint_name, region=region)
+    report.status = wait_in_service(
+        session.client("sagemaker", region_name=region),
+        endpoint_name,
+        timeout=options.timeout,
+        poll_interval=options.poll_interval,
+        sleep=sleep,
+        clock=clock,
+        progress=progress,
+    )
+    runtime = session.client("sagemaker-runtime", region_name=region, config=config)
+    expected = expected_prediction_count(payload, options.content_type)
+    for call in range(1 + max(0, options.warm_invocations)):
+        answer, seconds, attempts = invoke_with_retries(
+            runtime,
+            endpoint_name=endpoint_name,
+            body=payload,
+            content_type=options.content_type,
+            accept=options.accept,
+            max_attempts=max(1, options.max_attempts),
+            sleep=sleep,
+            clock=clock,
+            progress=progress,
+        )
+        predictions = parse_predictions(answer)
+        if expected is not None and len(predictions) != expected:
+            raise CheckFailedError(
+                f"sent {expected} row(s) but got {len(predictions)} prediction(s): {answer[:200]!r}"
+            )
+        report.attempts += attempts
+        if call == 0:
+            report.predictions = predictions
+            report.cold_latency_ms = round(seconds * 1000, 1)
+        else:
+            report.warm_latencies_ms.append(round(seconds * 1000, 1))
+    report.ok = True
+    return report
+
+
+def _print_report(report: Report, as_json: bool) -> None:
+    if as_json:
+        document = asdict(report) | {"warm_p50_ms": report.warm_p50_ms}
+        print(json.dumps(document, sort_keys=True))
+        return
+    if not report.ok:
+        print(f"FAIL {report.endpoint_name or '?'}: {report.error}", file=sys.stderr)
+        return
+    shown = ", ".join(f"{p:g}" for p in report.predictions[:5])
+    print(f"OK {report.endpoint_name} ({report.region}) answered: {shown}")
+    print(f"   cold call {report.cold_latency_ms} ms; warm p50 {report.warm_p50_ms} ms")
+
+
+def main(
+    argv: Sequence[str] | None = None,
+    *,
+    session_factory: Callable[..., Any] | None = None,
+    sleep: Sleep = time.sleep,
+    clock: Clock = time.monotonic,
+) -> int:
+    def progress(message: str) -> None:
+        print(message, file=sys.stderr, flush=True)
+
+    as_json = "--json" in (sys.argv[1:] if argv is None else argv)
+    report = Report(endpoint_name="", region="")
+    try:
+        options = build_parser().parse_args(argv)
+        if session_factory is None:
+            import boto3
+
+            session_factory = boto3.Session
+        session = session_factory(profile_name=options.profile, region_name=options.region)
+        report = run(options, session=session, sleep=sleep, clock=clock, progress=progress)
+        code = EXIT_OK
+    except UsageError as error:
+        report.error, code = f"usage: {error}", EXIT_USAGE
+    except CheckFailedError as error:
+        report.error, code = str(error), EXIT_FAILURE
+    except Exception as error:  # AWS errors outside the checks above: report, never trace back
+        name = type(error).__name__
+        code = EXIT_USAGE if name in {"ProfileNotFound", "NoRegionError"} else EXIT_FAILURE
+        report.error = f"{name}: {error}"
+    if code != EXIT_OK and not as_json:
+        print(f"error: {report.error}", file=sys.stderr)
+    else:
+        _print_report(report, as_json)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,360 @@
+"""scripts/smoke_test.py against moto's SageMaker, CloudFormation and SageMaker Runtime.
+
+Offline: no credentials, no network. moto answers invoke_endpoint from a queue we fill through
+its backend, so the answer checks run on realistic bodies.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+from moto import mock_aws
+from moto.core.models import DEFAULT_ACCOUNT_ID
+from moto.sagemaker.models import sagemaker_backends
+from moto.sagemakerruntime.models import sagemakerruntime_backends
+
+from scripts import smoke_test
+
+REGION = "us-east-1"
+ENDPOINT = "smoke-endpoint"
+
+
+class FakeTime:
+    """A clock that only moves when the script sleeps: waits take no real time."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.sleeps: list[float] = []
+        self.on_sleep: list[Any] = []
+
+    def clock(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+        for hook in self.on_sleep:
+            hook(len(self.sleeps))
+
+
+@pytest.fixture
+def fake_time() -> FakeTime:
+    return FakeTime()
+
+
+@pytest.fixture
+def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ENDPOINT_URL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+    with mock_aws():
+        yield
+
+
+def create_endpoint(name: str = ENDPOINT) -> None:
+    client = boto3.client("sagemaker", region_name=REGION)
+    client.create_model(
+        ModelName=f"{name}-model",
+        ExecutionRoleArn=f"arn:aws:iam::{DEFAULT_ACCOUNT_ID}:role/sagemaker",
+        PrimaryContainer={
+            "Image": "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:3.0-5",
+            "ModelDataUrl": "s3://bucket/model.tar.gz",
+        },
+    )
+    client.create_endpoint_config(
+        EndpointConfigName=f"{name}-config",
+        ProductionVariants=[
+            {
+                "VariantName": "AllTraffic",
+                "ModelName": f"{name}-model",
+                "ServerlessConfig": {"MemorySizeInMB": 2048, "MaxConcurrency": 2},
+            }
+        ],
+    )
+    client.create_endpoint(EndpointName=name, EndpointConfigName=f"{name}-config")
+
+
+def fake_endpoint(name: str = ENDPOINT) -> Any:
+    return sagemaker_backends[DEFAULT_ACCOUNT_ID][REGION].endpoints[name]
+
+
+def queue_answer(body: str) -> None:
+    backend = sagemakerruntime_backends[DEFAULT_ACCOUNT_ID][REGION]
+    backend.results_queue.append((body, "text/csv", "AllTraffic", ""))
+
+
+def create_stack(name: str, outputs: dict[str, str]) -> None:
+    template = {
+        "Resources": {"Placeholder": {"Type": "AWS::S3::Bucket"}},
+        "Outputs": {key: {"Value": value} for key, value in outputs.items()},
+    }
+    boto3.client("cloudformation", region_name=REGION).create_stack(
+        StackName=name, TemplateBody=json.dumps(template)
+    )
+
+
+def run_main(fake_time: FakeTime, *args: str) -> int:
+    return smoke_test.main(list(args), sleep=fake_time.sleep, clock=fake_time.clock)
+
+
+@pytest.mark.usefixtures("aws")
+def test_success_by_endpoint_name(fake_time: FakeTime, capsys: pytest.CaptureFixture[str]) -> None:
+    create_endpoint()
+    queue_answer("151.25\n")
+    assert run_main(fake_time, "--endpoint-name", ENDPOINT) == 0
+    out = capsys.readouterr().out
+    assert f"OK {ENDPOINT} ({REGION}) answered: 151.25" in out
+    assert "cold call" in out
+    assert "warm p50" in out
+
+
+@pytest.mark.usefixtures("aws")
+def test_success_by_stack_output_as_json(
+    fake_time: FakeTime, capsys: pytest.CaptureFixture[str]
+) -> None:
+    create_endpoint()
+    create_stack("SageMakerServerless-dev", {"EndpointName": ENDPOINT, "EndpointArn": "arn"})
+    queue_answer("151.25")
+    code = run_main(
+        fake_time, "--stack", "SageMakerServerless-dev", "--json", "--warm-invocations", "2"
+    )
+    assert code == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["ok"] is True
+    assert report["endpoint_name"] == ENDPOINT
+    assert report["status"] == "InService"
+    assert report["predictions"] == [151.25]
+    assert isinstance(report["cold_latency_ms"], float)
+    assert len(report["warm_latencies_ms"]) == 2
+    assert report["attempts"] == 3
+
+
+@pytest.mark.usefixtures("aws")
+def test_waits_while_creating_with_progress(
+    fake_time: FakeTime, capsys: pytest.CaptureFixture[str]
+) -> None:
+    create_endpoint()
+    queue_answer("1.5")
+    fake_endpoint().endpoint_status = "Creating"
+
+    def become_ready(sleeps: int) -> None:
+        if sleeps == 2:
+            fake_endpoint().endpoint_status = "InService"
+
+    fake_time.on_sleep.append(become_ready)
+    assert run_main(fake_time, "--endpoint-name", ENDPOINT, "--poll-interval", "30") == 0
+    err = capsys.readouterr().err
+    assert err.count(f"endpoint {ENDPOINT}: Creating") == 2
+    assert f"[    60s] endpoint {ENDPOINT}: InService" in err
+    assert fake_time.sleeps == [30.0, 30.0]
+
+
+@pytest.mark.usefixtures("aws")
+def test_failed_endpoint_reports_failure_reason(
+    fake_time: FakeTime, capsys: pytest.CaptureFixture[str]
+) -> None:
+    create_endpoint()
+    fake_endpoint().endpoint_status = "Failed"
+    fake_endpoint().failure_reason = "Image pull failed: access denied"
+    assert run_main(fake_time, "--endpoint-name", ENDPOINT) == 1
+    err = capsys.readouterr().err
+    assert f"endpoint {ENDPOINT} is Failed: Image pull failed: access denied" in err
+    assert "Traceback" not in err
+
+
+@pytest.mark.usefixtures("aws")
+def test_timeout_while_creating(fake_time: FakeTime, capsys: pytest.CaptureFixture[str]) -> None:
+    create_endpoint()
+    fake_endpoint().endpoint_status = "Creating"
+    code = run_main(
+        fake_time, "--endpoint-name", ENDPOINT, "--timeout", "100", "--poll-interval", "30"
+    )
+    assert code == 1
+    assert "is still Creating after 90s (--timeout 100)" in capsys.readouterr().err
+    assert sum(fake_time.sleeps) <= 100
+
+
+@pytest.mark.usefixtures("aws")
+def test_answer_that_is_not_a_number_fails(
+    fake_time: FakeTime, capsys: pytest.CaptureFixture[str]
+) -> None:
+    create_endpoint()
+    queue_answer("<html>oops</html>")
+    assert run_main(fake_time, "--endpoint-name", ENDPOINT) == 1
+    assert "the answer is not a number" in capsys.readouterr().err
+
+
+@pytest.mark.usefixtures("aws")
+def test_answer_must_have_one_prediction_per_row(
+    fake_time: FakeTime, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    create_endpoint()
+    queue_answer("1.0")
+    payload = tmp_path / "rows.csv"
+    payload.write_text("1,2,3\n4,5,6\n")
+    assert run_main(fake_time, "--endpoint-name", ENDPOINT, "--payload-file", str(payload)) == 1
+    assert "sent 2 row(s) but got 1 prediction(s)" in capsys.readouterr().err
+
+
+@pytest.mark.usefixtures("aws")
+def test_multi_row_payload_passes(fake_time: FakeTime, tmp_path: Path) -> None:
+    create_endpoint()
+    queue_answer("1.0\n2.0\n")
+    payload = tmp_path / "rows.csv"
+    payload.write_text("1,2,3\n4,5,6\n")
+    assert run_main(fake_time, "--endpoint-name", ENDPOINT, "--payload-file", str(payload)) == 0
+
+
+@pytest.mark.usefixtures("aws")
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--stack", "missing-stack"], "stack 'missing-stack' was not found"),
+        (["--endpoint-name", "missing-endpoint"], "endpoint 'missing-endpoint' was not found"),
+        (["--endpoint-name", ENDPOINT, "--payload-file", "/nonexistent.csv"], "/nonexistent.csv"),
+        (["--endpoint-name", ENDPOINT, "--timeout", "-5"], "must be greater than 0"),
+        ([], "one of the arguments --stack --endpoint-name is required"),
+    ],
+)
+def test_configuration_errors_exit_2(
+    fake_time: FakeTime, capsys: pytest.CaptureFixture[str], args: list[str], message: str
+) -> None:
+    create_endpoint()
+    assert run_main(fake_time, *args) == 2
+    err = capsys.readouterr().err
+    assert message in err
+    assert "Traceback" not in err
+
+
+@pytest.mark.usefixtures("aws")
+def test_stack_without_endpoint_output_exits_2(
+    fake_time: FakeTime, capsys: pytest.CaptureFixture[str]
+) -> None:
+    create_stack("other", {"Something": "x"})
+    assert run_main(fake_time, "--stack", "other") == 2
+    assert "stack 'other' has no EndpointName output (outputs: Something)" in (
+        capsys.readouterr().err
+    )
+
+
+def test_no_credentials_or_region_exit_2_without_traceback(tmp_path: Path) -> None:
+    # A real process with an empty AWS configuration: what a new user sees.
+    env = {
+        "PATH": os.environ["PATH"],
+        "HOME": str(tmp_path),
+        "AWS_CONFIG_FILE": str(tmp_path / "none"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none"),
+        "AWS_EC2_METADATA_DISABLED": "true",
+    }
+    script = Path(smoke_test.__file__)
+    no_region = subprocess.run(
+        [sys.executable, str(script), "--endpoint-name", "x"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    assert no_region.returncode == 2
+    assert "no AWS region" in no_region.stderr
+    no_credentials = subprocess.run(
+        [sys.executable, str(script), "--endpoint-name", "x", "--region", "eu-west-1"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    assert no_credentials.returncode == 2
+    assert "no AWS credentials found" in no_credentials.stderr
+    assert "Traceback" not in no_region.stderr + no_credentials.stderr
+
+
+class FlakyRuntime:
+    """invoke_endpoint raising the given errors first, then answering."""
+
+    def __init__(self, errors: list[tuple[str, str]], answer: bytes = b"3.5") -> None:
+        self.errors = list(errors)
+        self.answer = answer
+        self.calls = 0
+
+    def invoke_endpoint(self, **request: Any) -> dict[str, Any]:
+        self.calls += 1
+        if self.errors:
+            code, message = self.errors.pop(0)
+            raise ClientError({"Error": {"Code": code, "Message": message}}, "InvokeEndpoint")
+        return {"Body": io.BytesIO(self.answer)}
+
+
+def invoke(runtime: FlakyRuntime, fake_time: FakeTime, max_attempts: int = 5) -> Any:
+    return smoke_test.invoke_with_retries(
+        runtime,
+        endpoint_name=ENDPOINT,
+        body=b"1,2",
+        content_type="text/csv",
+        accept=None,
+        max_attempts=max_attempts,
+        sleep=fake_time.sleep,
+        clock=fake_time.clock,
+        progress=lambda _message: None,
+    )
+
+
+def test_throttling_and_cold_start_errors_are_retried_with_backoff(fake_time: FakeTime) -> None:
+    runtime = FlakyRuntime(
+        [
+            ("ThrottlingException", "Rate exceeded"),
+            ("ModelError", "Your invocation timed out while waiting for a response from container"),
+            ("ServiceUnavailable", "busy"),
+        ]
+    )
+    answer, _seconds, attempts = invoke(runtime, fake_time)
+    assert (answer, attempts, runtime.calls) == (b"3.5", 4, 4)
+    assert len(fake_time.sleeps) == 3
+    # Exponential: each wait is drawn from a window that doubles (jitter in [ceiling/2, ceiling]).
+    for attempt, waited in enumerate(fake_time.sleeps, start=1):
+        assert 2 ** (attempt - 1) / 2 <= waited <= 2 ** (attempt - 1)
+
+
+def test_a_real_model_error_is_not_retried(fake_time: FakeTime) -> None:
+    runtime = FlakyRuntime([("ModelError", "Received client error (400): bad feature count")])
+    with pytest.raises(smoke_test.CheckFailedError, match="bad feature count"):
+        invoke(runtime, fake_time)
+    assert runtime.calls == 1
+
+
+def test_retries_stop_after_max_attempts(fake_time: FakeTime) -> None:
+    runtime = FlakyRuntime([("ThrottlingException", "Rate exceeded")] * 10)
+    with pytest.raises(smoke_test.CheckFailedError, match="after 3 attempt"):
+        invoke(runtime, fake_time, max_attempts=3)
+    assert runtime.calls == 3
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (b"151.3\n", [151.3]),
+        (b"1.5,2.5", [1.5, 2.5]),
+        (b"1.5\n2.5\n", [1.5, 2.5]),
+        (b"[1.5, 2]", [1.5, 2.0]),
+        (b'{"predictions": [{"score": 4.25}]}', [4.25]),
+    ],
+)
+def test_parse_predictions(body: bytes, expected: list[float]) -> None:
+    assert smoke_test.parse_predictions(body) == expected
+
+
+@pytest.mark.parametrize("body", [b"", b"nan", b"abc", b'{"error": "x"}'])
+def test_parse_predictions_rejects(body: bytes) -> None:
+    with pytest.raises(smoke_test.CheckFailedError):
+        smoke_test.parse_predictions(body)
