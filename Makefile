@@ -17,7 +17,8 @@ export CDK_DISABLE_CLI_TELEMETRY := true
 
 PY_STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
-CDK := npx --no-install cdk
+# loglevel=error: npm 11 warns about machine-wide npmrc keys it no longer knows (e.g. nodedir).
+CDK := NPM_CONFIG_LOGLEVEL=error npx --no-install cdk
 
 .PHONY: help setup synth test lint typecheck snapshot-update sample-model clean
 
