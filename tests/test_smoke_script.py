@@ -249,7 +249,13 @@ def test_stack_without_endpoint_output_exits_2(
     )
 
 
-def test_no_credentials_or_region_exit_2_without_traceback(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("extra_args", "message"),
+    [([], "no AWS region"), (["--region", "eu-west-1"], "no AWS credentials found")],
+)
+def test_no_credentials_or_region_exit_2_without_traceback(
+    tmp_path: Path, extra_args: list[str], message: str
+) -> None:
     # A real process with an empty AWS configuration: what a new user sees.
     env = {
         "PATH": os.environ["PATH"],
@@ -258,26 +264,16 @@ def test_no_credentials_or_region_exit_2_without_traceback(tmp_path: Path) -> No
         "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none"),
         "AWS_EC2_METADATA_DISABLED": "true",
     }
-    script = Path(smoke_test.__file__)
-    no_region = subprocess.run(
-        [sys.executable, str(script), "--endpoint-name", "x"],
+    result = subprocess.run(
+        [sys.executable, smoke_test.__file__, "--endpoint-name", "x", *extra_args],
         capture_output=True,
         text=True,
         env=env,
         check=False,
     )
-    assert no_region.returncode == 2
-    assert "no AWS region" in no_region.stderr
-    no_credentials = subprocess.run(
-        [sys.executable, str(script), "--endpoint-name", "x", "--region", "eu-west-1"],
-        capture_output=True,
-        text=True,
-        env=env,
-        check=False,
-    )
-    assert no_credentials.returncode == 2
-    assert "no AWS credentials found" in no_credentials.stderr
-    assert "Traceback" not in no_region.stderr + no_credentials.stderr
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
 
 
 class FlakyRuntime:
