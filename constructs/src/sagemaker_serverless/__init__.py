@@ -3,6 +3,7 @@
 from sagemaker_serverless import ServerlessEndpoint, ContainerImage, ModelData
 """
 
+from ._base import EndpointBase
 from ._errors import ServerlessConfigError
 from ._limits import (
     MAX_CONCURRENCY,
@@ -20,6 +21,7 @@ __all__ = [
     "MIN_CONCURRENCY",
     "ContainerImage",
     "ContainerImageConfig",
+    "EndpointBase",
     "ModelData",
     "ModelDataConfig",
     "ServerlessConfigError",

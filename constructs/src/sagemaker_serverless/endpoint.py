@@ -12,6 +12,7 @@ from aws_cdk import aws_sagemaker as sagemaker
 
 from constructs import Construct
 
+from ._base import EndpointBase, ImportedEndpoint
 from ._errors import ServerlessConfigError
 from ._limits import is_token, serverless_config_problems
 from .image import ContainerImage
@@ -24,7 +25,7 @@ ENDPOINT_NAME_PATTERN = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
 METRICS_NAMESPACE_FOR_ROLE = "/aws/sagemaker/Endpoints"
 
 
-class ServerlessEndpoint(Construct):
+class ServerlessEndpoint(EndpointBase):
     """A SageMaker Serverless Inference endpoint serving one model.
 
     Emits one ``AWS::SageMaker::Model``, one ``AWS::SageMaker::EndpointConfig`` whose single
@@ -84,7 +85,7 @@ class ServerlessEndpoint(Construct):
         name = endpoint_name or Names.unique_resource_name(
             self, max_length=63, separator="-", allowed_special_characters="-"
         )
-        self.variant_name = variant_name
+        self._variant_name = variant_name
         self.memory_size_in_mb = memory_size_in_mb
         self.max_concurrency = max_concurrency
         self.provisioned_concurrency = provisioned_concurrency
@@ -138,6 +139,23 @@ class ServerlessEndpoint(Construct):
             endpoint_config_name=self.endpoint_config.attr_endpoint_config_name,
         )
 
+    @staticmethod
+    def from_endpoint_name(
+        scope: Construct, construct_id: str, endpoint_name: str, *, variant_name: str = "AllTraffic"
+    ) -> EndpointBase:
+        """Import an existing endpoint by name, for ``grant_invoke`` and ``metric_*``."""
+        problems = _endpoint_name_problems(endpoint_name)
+        if problems:
+            raise ServerlessConfigError(problems, subject="ServerlessEndpoint.from_endpoint_name")
+        return ImportedEndpoint(
+            scope, construct_id, endpoint_name=endpoint_name, variant_name=variant_name
+        )
+
+    @property
+    def variant_name(self) -> str:
+        """The production variant's name."""
+        return self._variant_name
+
     @property
     def endpoint_name(self) -> str:
         """The endpoint's name (a token that also carries the dependency on the endpoint)."""
@@ -147,12 +165,6 @@ class ServerlessEndpoint(Construct):
     def endpoint_arn(self) -> str:
         """The endpoint's ARN (``Ref`` of ``AWS::SageMaker::Endpoint``)."""
         return self.cfn_endpoint.ref
-
-    def grant_invoke(self, grantee: iam.IGrantable) -> iam.Grant:
-        """Allow ``grantee`` to call ``sagemaker:InvokeEndpoint`` on this endpoint only."""
-        return iam.Grant.add_to_principal(
-            grantee=grantee, actions=["sagemaker:InvokeEndpoint"], resource_arns=[self.endpoint_arn]
-        )
 
     def _grant_logs_and_metrics(self, name: str) -> None:
         stack = Stack.of(self)
