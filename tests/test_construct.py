@@ -364,3 +364,28 @@ def test_grant_invoke_allows_invoke_on_this_endpoint_only() -> None:
     assert policy["Properties"]["PolicyDocument"]["Statement"] == [
         {"Action": "sagemaker:InvokeEndpoint", "Effect": "Allow", "Resource": {"Ref": endpoint_id}}
     ]
+
+
+@pytest.mark.parametrize(
+    ("environment", "message"),
+    [
+        ({"LOG_LEVEL": 20}, "environment['LOG_LEVEL']=20 is not a string"),
+        ({"1BAD": "x"}, "environment key '1BAD' is not allowed"),
+        ({"HAS-DASH": "x"}, "environment key 'HAS-DASH' is not allowed"),
+        ({"LONG": "x" * 1025}, "environment['LONG'] is 1025 characters; at most 1024"),
+        ({f"K{i}": "v" for i in range(101)}, "environment has 101 variables; at most 100"),
+    ],
+)
+def test_environment_variables_within_sagemaker_limits(
+    environment: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(ServerlessConfigError) as caught:
+        endpoint_template(environment=environment)
+    assert message in str(caught.value)
+
+
+def test_environment_at_the_limits_is_accepted() -> None:
+    environment = {f"K{i}": "v" * 1024 for i in range(100)}
+    template = endpoint_template(environment=environment)
+    model = single(template, "AWS::SageMaker::Model")["Properties"]
+    assert len(model["PrimaryContainer"]["Environment"]) == 100

@@ -7,6 +7,8 @@ are only known at deploy time.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from typing import Any
 
 from aws_cdk import Token
@@ -14,6 +16,10 @@ from aws_cdk import Token
 MEMORY_SIZES_IN_MB: tuple[int, ...] = (1024, 2048, 3072, 4096, 5120, 6144)
 MIN_CONCURRENCY = 1
 MAX_CONCURRENCY = 200
+# ContainerDefinition.Environment limits (SageMaker API reference).
+MAX_ENVIRONMENT_ENTRIES = 100
+MAX_ENVIRONMENT_LENGTH = 1024
+_ENVIRONMENT_KEY = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
 
 
 def is_token(value: Any) -> bool:
@@ -64,5 +70,38 @@ def serverless_config_problems(
             problems.append(
                 f"provisioned_concurrency={provisioned_concurrency!r} is greater than "
                 f"max_concurrency={max_concurrency!r}; it must be at most max_concurrency"
+            )
+    return problems
+
+
+def environment_problems(environment: Mapping[Any, Any] | None) -> list[str]:
+    """One message per container environment variable SageMaker would reject."""
+    if environment is None:
+        return []
+    problems: list[str] = []
+    if len(environment) > MAX_ENVIRONMENT_ENTRIES:
+        problems.append(
+            f"environment has {len(environment)} variables; at most {MAX_ENVIRONMENT_ENTRIES}"
+        )
+    for key, value in environment.items():
+        if not isinstance(key, str) or not _ENVIRONMENT_KEY.match(key):
+            problems.append(
+                f"environment key {key!r} is not allowed; use letters, digits and underscores, "
+                "not starting with a digit"
+            )
+        elif len(key) > MAX_ENVIRONMENT_LENGTH:
+            problems.append(
+                f"environment key {key[:20]!r}... is {len(key)} characters; "
+                f"at most {MAX_ENVIRONMENT_LENGTH}"
+            )
+        if is_token(value):
+            continue
+        if not isinstance(value, str):
+            problems.append(
+                f"environment[{key!r}]={value!r} is not a string; pass str(value) explicitly"
+            )
+        elif len(value) > MAX_ENVIRONMENT_LENGTH:
+            problems.append(
+                f"environment[{key!r}] is {len(value)} characters; at most {MAX_ENVIRONMENT_LENGTH}"
             )
     return problems

@@ -14,7 +14,7 @@ from constructs import Construct
 
 from ._base import EndpointBase, ImportedEndpoint
 from ._errors import ServerlessConfigError
-from ._limits import is_token, serverless_config_problems
+from ._limits import environment_problems, is_token, serverless_config_problems
 from .image import ContainerImage
 from .model_data import ModelData
 
@@ -47,7 +47,8 @@ class ServerlessEndpoint(EndpointBase):
     :param max_concurrency: the most invocations served at once, 1-200. Default: 5.
     :param provisioned_concurrency: invocations kept warm (1-200, at most ``max_concurrency``);
         billed while idle. Default: None (no provisioned concurrency; cold starts possible).
-    :param environment: environment variables for the container. Default: none.
+    :param environment: environment variables for the container (string values; at most 100,
+        keys ``[a-zA-Z_][a-zA-Z0-9_]*``, keys and values at most 1024 characters). Default: none.
     :param endpoint_name: the endpoint's name. Default: a stable name derived from the stack name
         and the construct path (at most 63 characters), so that logs permissions can be scoped to
         the endpoint's own log group and scripts can find it.
@@ -79,6 +80,7 @@ class ServerlessEndpoint(EndpointBase):
         problems += image.problems(self)
         problems += model_data.problems()
         problems += _endpoint_name_problems(endpoint_name)
+        problems += environment_problems(environment)
         if problems:
             raise ServerlessConfigError(problems, subject=f"ServerlessEndpoint {self.node.path!r}")
 
