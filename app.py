@@ -12,6 +12,7 @@ import aws_cdk as cdk  # noqa: E402
 
 from sagemaker_serverless import ServerlessConfigError  # noqa: E402
 from stacks.app import build_app  # noqa: E402
+from stacks.compliance import add_compliance_checks  # noqa: E402
 
 app = cdk.App()
 try:
@@ -20,4 +21,5 @@ except ServerlessConfigError as error:
     # A configuration mistake is the user's to fix: say what is wrong, without a jsii traceback.
     print(f"error: {error}", file=sys.stderr)
     sys.exit(2)
+add_compliance_checks(app)
 app.synth()

@@ -25,6 +25,7 @@ STACK_NAME_PREFIX = "SageMakerServerless"
 _ENV_NAME = re.compile(r"^[a-z][a-z0-9]{0,15}$")
 _ACCOUNT = re.compile(r"^[0-9]{12}$")
 _REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-[0-9]$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _TAG_KEY_MAX, _TAG_VALUE_MAX = 128, 256
 
 
@@ -41,6 +42,11 @@ class EnvironmentConfig:
     tags: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     model_artifact: Path = SAMPLE_MODEL_ARTIFACT
     xgboost_image_version: str = XGBOOST_IMAGE_VERSION
+    # Observability: alarms (5XX, cold-start time, overhead latency) notify an encrypted SNS
+    # topic, subscribed by these e-mail addresses; the 5XX alarm also rolls back bad updates.
+    alarms: bool = False
+    alarm_emails: tuple[str, ...] = ()
+    dashboard: bool = False
 
     @property
     def stack_name(self) -> str:
@@ -63,6 +69,11 @@ class EnvironmentConfig:
             max_concurrency=self.max_concurrency,
             provisioned_concurrency=self.provisioned_concurrency,
         )
+        for email in self.alarm_emails:
+            if not isinstance(email, str) or not _EMAIL.match(email):
+                problems.append(f"alarm_emails entry {email!r} is not an e-mail address")
+        if self.alarm_emails and not self.alarms:
+            problems.append("alarm_emails is set but alarms=False; set alarms=True to use it")
         for key, value in self.tags.items():
             if (
                 not isinstance(key, str)
@@ -124,6 +135,8 @@ ENVIRONMENTS: tuple[EnvironmentConfig, ...] = (
         memory_size_in_mb=3072,
         max_concurrency=20,
         provisioned_concurrency=1,
+        alarms=True,
+        dashboard=True,
         tags=_tags("prod"),
     ),
 )

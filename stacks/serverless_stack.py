@@ -5,9 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 import aws_cdk as cdk
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sns_subscriptions as subscriptions
 
 from constructs import Construct
-from sagemaker_serverless import ContainerImage, ModelData, ServerlessEndpoint
+from sagemaker_serverless import ContainerImage, EndpointAlarms, ModelData, ServerlessEndpoint
 
 from .config import EnvironmentConfig
 
@@ -29,6 +33,7 @@ class ServerlessEndpointStack(cdk.Stack):
             **kwargs,
         )
         self.config = config
+        self.alarm_topic = self._alarm_topic(config) if config.alarms else None
         self.endpoint = ServerlessEndpoint(
             self,
             "Endpoint",
@@ -38,6 +43,8 @@ class ServerlessEndpointStack(cdk.Stack):
             max_concurrency=config.max_concurrency,
             provisioned_concurrency=config.provisioned_concurrency,
             environment={"SAGEMAKER_CONTAINER_LOG_LEVEL": "20"},
+            alarms=EndpointAlarms(topic=self.alarm_topic) if config.alarms else None,
+            dashboard=config.dashboard,
         )
         for key, value in config.tags.items():
             cdk.Tags.of(self).add(key, value)
@@ -51,3 +58,33 @@ class ServerlessEndpointStack(cdk.Stack):
         cdk.CfnOutput(
             self, OUTPUT_ENDPOINT_ARN, value=self.endpoint.endpoint_arn, description="Endpoint ARN"
         )
+
+    def _alarm_topic(self, config: EnvironmentConfig) -> sns.Topic:
+        # Alarm notifications can carry endpoint names; encrypt them with a key of our own, which
+        # CloudWatch may use to publish (an AWS-managed SNS key would not let alarms publish).
+        key = kms.Key(
+            self,
+            "AlarmTopicKey",
+            description=f"Encrypts the alarm notifications of the {config.name} endpoint",
+            enable_key_rotation=True,
+            removal_policy=cdk.RemovalPolicy.DESTROY,
+        )
+        key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="AllowCloudWatchAlarmsToPublish",
+                principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+                actions=["kms:Decrypt", "kms:GenerateDataKey*"],
+                resources=["*"],  # in a key policy, "*" means this key
+                conditions={"StringEquals": {"aws:SourceAccount": self.account}},
+            )
+        )
+        topic = sns.Topic(
+            self,
+            "AlarmTopic",
+            display_name=f"SageMaker serverless {config.name} alarms",
+            master_key=key,
+            enforce_ssl=True,
+        )
+        for email in config.alarm_emails:
+            topic.add_subscription(subscriptions.EmailSubscription(email))
+        return topic

@@ -11,6 +11,7 @@ from typing import Any
 import aws_cdk as cdk
 
 from stacks.app import build_app
+from stacks.compliance import add_compliance_checks
 from stacks.config import ENVIRONMENTS, PROJECT_ROOT, EnvironmentConfig
 from stacks.serverless_stack import ServerlessEndpointStack
 
@@ -58,5 +59,6 @@ def synthesize(
 ) -> SynthesizedApp:
     app = new_app(outdir)
     stacks = build_app(app, environ=environ, environments=environments)
+    add_compliance_checks(app)  # as app.py does: a finding fails the synth
     app.synth()
     return SynthesizedApp(stacks=stacks, outdir=outdir)

@@ -61,7 +61,8 @@ def flat(value: Any) -> str:
 
 
 def policy_statements(template: Template) -> list[dict[str, Any]]:
-    statements: list[dict[str, Any]] = single(template, "AWS::IAM::Policy")["Properties"][
+    """The statements of the endpoint's execution policy (the only customer-managed policy)."""
+    statements: list[dict[str, Any]] = single(template, "AWS::IAM::ManagedPolicy")["Properties"][
         "PolicyDocument"
     ]["Statement"]
     return statements
@@ -99,9 +100,19 @@ def test_model_and_config_have_no_fixed_names(default_template: Template) -> Non
 
 
 def test_model_waits_for_the_role_policy(default_template: Template) -> None:
-    model = single(default_template, "AWS::SageMaker::Model")
-    (policy_id,) = default_template.find_resources("AWS::IAM::Policy")
-    assert policy_id in model["DependsOn"]
+    # Model -> Role (ExecutionRoleArn) -> ManagedPolicy (ManagedPolicyArns): SageMaker can pull
+    # the image and read the artifact as soon as the Model exists.
+    model = single(default_template, "AWS::SageMaker::Model")["Properties"]
+    (role_id,) = default_template.find_resources("AWS::IAM::Role")
+    (policy_id,) = default_template.find_resources("AWS::IAM::ManagedPolicy")
+    assert model["ExecutionRoleArn"] == {"Fn::GetAtt": [role_id, "Arn"]}
+    role = single(default_template, "AWS::IAM::Role")["Properties"]
+    assert role["ManagedPolicyArns"] == [{"Ref": policy_id}]
+
+
+def test_no_inline_policies(default_template: Template) -> None:
+    default_template.resource_count_is("AWS::IAM::Policy", 0)
+    assert "Policies" not in single(default_template, "AWS::IAM::Role")["Properties"]
 
 
 def test_default_endpoint_name_is_stable_and_valid() -> None:
@@ -127,7 +138,9 @@ def test_role_trusts_only_sagemaker(default_template: Template) -> None:
             "Principal": {"Service": "sagemaker.amazonaws.com"},
         }
     ]
-    assert "ManagedPolicyArns" not in role
+    # Only the endpoint's own customer-managed policy: no AWS managed policies.
+    (policy_id,) = default_template.find_resources("AWS::IAM::ManagedPolicy")
+    assert role["ManagedPolicyArns"] == [{"Ref": policy_id}]
 
 
 def test_role_reads_exactly_the_model_object(default_template: Template) -> None:

@@ -62,12 +62,14 @@ def test_metric_helpers_point_at_the_endpoint_variant(
         model_data=ModelData.from_asset(SAMPLE_MODEL_ARTIFACT),
     )
     alarm = alarm_on(getattr(endpoint, helper)(), scope)
-    (endpoint_id,) = Template.from_stack(scope).find_resources("AWS::SageMaker::Endpoint")
+    (cfn_endpoint,) = Template.from_stack(scope).find_resources("AWS::SageMaker::Endpoint").values()
     assert (alarm["MetricName"], alarm["Statistic"]) == expected
     assert alarm["Namespace"] == "AWS/SageMaker"
     assert alarm["Period"] == 60
+    # The literal name, not a reference: alarms must not depend on the endpoint, because the
+    # endpoint's rollback configuration depends on the alarms.
     assert alarm["Dimensions"] == [
-        {"Name": "EndpointName", "Value": {"Fn::GetAtt": [endpoint_id, "EndpointName"]}},
+        {"Name": "EndpointName", "Value": cfn_endpoint["Properties"]["EndpointName"]},
         {"Name": "VariantName", "Value": "AllTraffic"},
     ]
 

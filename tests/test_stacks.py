@@ -16,10 +16,14 @@ import pytest
 
 from sagemaker_serverless import ServerlessConfigError
 from stacks.app import cdk_environment
+from stacks.compliance import RULE_PACKS, add_compliance_checks
 from stacks.config import ENVIRONMENTS, EnvironmentConfig, validate_environments
 from tests.synth import SNAPSHOT_ENVIRON, SynthesizedApp, new_app, synthesize
 
 ENVIRONMENT_NAMES = [config.name for config in ENVIRONMENTS]
+
+
+RULE_PACK_NAMES = ("AwsSolutions", "HIPAA.Security", "NIST.800.53.R5", "PCI.DSS.321", "Serverless")
 
 
 def resources_of_type(template: dict[str, Any], resource_type: str) -> list[dict[str, Any]]:
@@ -71,8 +75,10 @@ def test_tags_reach_every_taggable_resource(
 ) -> None:
     template = regional_app.template(environment.name)
     expected = [{"Key": k, "Value": v} for k, v in sorted(environment.tags.items())]
+    # CloudFormation offers no Tags on these types.
+    untaggable = {"AWS::IAM::ManagedPolicy", "AWS::CloudWatch::Dashboard", "AWS::SNS::TopicPolicy"}
     for resource in template["Resources"].values():
-        if resource["Type"] != "AWS::IAM::Policy":  # IAM policies are not taggable
+        if resource["Type"] not in untaggable:
             assert resource["Properties"]["Tags"] == expected, resource["Type"]
 
 
@@ -166,3 +172,86 @@ def test_cdk_json_enables_every_recommended_flag_of_the_pinned_cdk() -> None:
     missing = {k: v for k, v in recommended.items() if context(k) != v}
     assert missing == {}
     assert context("@aws-cdk/core:validateAgainstDefaultRules") is True
+
+
+@pytest.mark.parametrize("app_fixture", ["regional_app", "agnostic_app"])
+def test_compliance_packs_report_no_unacknowledged_finding(
+    app_fixture: str, request: pytest.FixtureRequest
+) -> None:
+    # synthesize() runs all five packs (as app.py does) and a violation fails the synth; CDK
+    # writes a report next to the templates for every pack with something to say: violations,
+    # or acknowledged findings with their reasons.
+    synthesized: SynthesizedApp = request.getfixturevalue(app_fixture)
+    report = json.loads((synthesized.outdir / "validation-report.json").read_text())
+    plugins = {plugin["pluginName"]: plugin for plugin in report["pluginReports"]}
+    assert set(plugins) <= set(RULE_PACK_NAMES)
+    for name, plugin in plugins.items():
+        assert plugin["conclusion"] == "success", name
+        assert plugin["violations"] == [], name
+    acknowledged = [
+        (finding["ruleName"], construct["constructPath"], finding["reason"])
+        for plugin in plugins.values()
+        for finding in plugin.get("suppressedViolations", [])
+        for construct in finding["violatingConstructs"]
+    ]
+    # Only the execution policy's two unavoidable wildcards, once per environment.
+    assert sorted({rule for rule, _, _ in acknowledged}) == [
+        "AwsSolutions-IAM5[Resource::*]",
+        *sorted({rule for rule, _, _ in acknowledged if rule.endswith(":log-stream:*]")}),
+    ]
+    assert {path for _, path, _ in acknowledged} == {
+        f"{synthesized.stacks[name].stack_name}/Endpoint/ExecutionPolicy/Resource"
+        for name in ENVIRONMENT_NAMES
+    }
+    assert len(acknowledged) == 2 * len(ENVIRONMENT_NAMES)
+
+
+def test_every_synth_runs_the_five_compliance_packs() -> None:
+    app = new_app()
+    add_compliance_checks(app)
+    assert [pack(app).name for pack in RULE_PACKS] == list(RULE_PACK_NAMES)
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENT_NAMES)
+def test_iam_allows_no_wildcard_actions_and_star_resources_only_where_unavoidable(
+    regional_app: SynthesizedApp, environment: str
+) -> None:
+    template = regional_app.template(environment)
+    for resource in template["Resources"].values():
+        if not resource["Type"].startswith("AWS::IAM::"):
+            continue
+        document = resource["Properties"].get("PolicyDocument", {"Statement": []})
+        for statement in document["Statement"]:
+            actions = statement["Action"]
+            actions = actions if isinstance(actions, list) else [actions]
+            assert not any("*" in action for action in actions), statement
+            if statement.get("Resource") == "*":
+                assert actions in (["ecr:GetAuthorizationToken"], ["cloudwatch:PutMetricData"])
+        assert resource["Properties"].get("ManagedPolicyArns", []) == [
+            arn for arn in resource["Properties"].get("ManagedPolicyArns", []) if "Ref" in arn
+        ], "no AWS managed policies"
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENTS, ids=ENVIRONMENT_NAMES)
+def test_alarms_and_dashboard_follow_the_environment(
+    regional_app: SynthesizedApp, environment: EnvironmentConfig
+) -> None:
+    template = regional_app.template(environment.name)
+    alarms = resources_of_type(template, "AWS::CloudWatch::Alarm")
+    dashboards = resources_of_type(template, "AWS::CloudWatch::Dashboard")
+    topics = resources_of_type(template, "AWS::SNS::Topic")
+    (endpoint,) = resources_of_type(template, "AWS::SageMaker::Endpoint")
+    assert len(alarms) == (3 if environment.alarms else 0)
+    assert len(dashboards) == (1 if environment.dashboard else 0)
+    assert len(topics) == (1 if environment.alarms else 0)
+    assert ("DeploymentConfig" in endpoint["Properties"]) is environment.alarms
+    for topic in topics:
+        assert "KmsMasterKeyId" in topic["Properties"]
+    for alarm in alarms:
+        assert len(alarm["Properties"]["AlarmActions"]) == 1
+
+
+def test_prod_gets_alarms_and_dashboard_by_default() -> None:
+    prod = next(e for e in ENVIRONMENTS if e.name == "prod")
+    assert prod.alarms
+    assert prod.dashboard

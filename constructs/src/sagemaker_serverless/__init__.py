@@ -11,9 +11,11 @@ from ._limits import (
     MIN_CONCURRENCY,
     serverless_config_problems,
 )
+from .deployment import Deployment, TrafficShift
 from .endpoint import ServerlessEndpoint
 from .image import ContainerImage, ContainerImageConfig, supported_algorithm_versions
 from .model_data import ModelData, ModelDataConfig
+from .monitoring import EndpointAlarms
 
 __all__ = [
     "MAX_CONCURRENCY",
@@ -21,11 +23,14 @@ __all__ = [
     "MIN_CONCURRENCY",
     "ContainerImage",
     "ContainerImageConfig",
+    "Deployment",
+    "EndpointAlarms",
     "EndpointBase",
     "ModelData",
     "ModelDataConfig",
     "ServerlessConfigError",
     "ServerlessEndpoint",
+    "TrafficShift",
     "serverless_config_problems",
     "supported_algorithm_versions",
 ]

@@ -34,6 +34,12 @@ class EndpointBase(Construct):
         """The production variant whose metrics ``metric_*`` return."""
         raise NotImplementedError
 
+    @property
+    def _metrics_endpoint_name(self) -> str:
+        # Subclasses that know the name before the endpoint exists return it, so that alarms can
+        # be created first and referenced by the endpoint's rollback configuration.
+        return self.endpoint_name
+
     def grant_invoke(self, grantee: iam.IGrantable) -> iam.Grant:
         """Allow ``grantee`` to call ``sagemaker:InvokeEndpoint`` on this endpoint only."""
         return iam.Grant.add_to_principal(
@@ -52,7 +58,10 @@ class EndpointBase(Construct):
         return cloudwatch.Metric(
             namespace=NAMESPACE,
             metric_name=metric_name,
-            dimensions_map={"EndpointName": self.endpoint_name, "VariantName": self.variant_name},
+            dimensions_map={
+                "EndpointName": self._metrics_endpoint_name,
+                "VariantName": self.variant_name,
+            },
             statistic=statistic,
             period=period or Duration.minutes(1),
             **props,

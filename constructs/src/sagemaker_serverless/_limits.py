@@ -7,8 +7,10 @@ are only known at deploy time.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from aws_cdk import Token
@@ -105,3 +107,28 @@ def environment_problems(environment: Mapping[Any, Any] | None) -> list[str]:
                 f"environment[{key!r}] is {len(value)} characters; at most {MAX_ENVIRONMENT_LENGTH}"
             )
     return problems
+
+
+# A model is read from disk and then built in memory, so loading needs about twice its size; one
+# larger than half the endpoint's memory clearly cannot be served (the container needs room too).
+MODEL_MEMORY_SHARE = 0.5
+_GZIP_MAGIC = b"\x1f\x8b"
+
+
+def uncompressed_size_in_bytes(path: Path) -> int | None:
+    """A fast lower bound of a ``.tar.gz`` artifact's uncompressed size, or None if unreadable.
+
+    gzip stores the uncompressed size modulo 4 GiB in its last four bytes; the compressed size is
+    a lower bound too (models barely compress), so the larger of the two is used. No
+    decompression: synth stays fast for multi-gigabyte artifacts.
+    """
+    try:
+        with path.open("rb") as archive:
+            if archive.read(2) != _GZIP_MAGIC:
+                return None
+            archive.seek(-4, os.SEEK_END)
+            size_modulo = int.from_bytes(archive.read(4), "little")
+            compressed = archive.tell()
+    except OSError:
+        return None
+    return max(size_modulo, compressed)

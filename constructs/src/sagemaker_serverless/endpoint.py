@@ -2,21 +2,33 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
-from aws_cdk import ArnFormat, Names, Stack
+from aws_cdk import Acknowledgment, Annotations, ArnFormat, Names, RemovalPolicy, Stack, Validations
+from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sagemaker as sagemaker
 
 from constructs import Construct
 
 from ._base import EndpointBase, ImportedEndpoint
 from ._errors import ServerlessConfigError
-from ._limits import environment_problems, is_token, serverless_config_problems
+from ._limits import (
+    MODEL_MEMORY_SHARE,
+    environment_problems,
+    is_token,
+    serverless_config_problems,
+    uncompressed_size_in_bytes,
+)
+from .deployment import Deployment, TrafficShift
 from .image import ContainerImage
 from .model_data import ModelData
+from .monitoring import EndpointAlarms, create_alarms, create_dashboard
 
 __all__ = ["ServerlessEndpoint"]
 
@@ -30,12 +42,13 @@ class ServerlessEndpoint(EndpointBase):
 
     Emits one ``AWS::SageMaker::Model``, one ``AWS::SageMaker::EndpointConfig`` whose single
     production variant has a ``ServerlessConfig`` (no instance type or count), one
-    ``AWS::SageMaker::Endpoint``, and an execution role that can read exactly the model artifact,
-    pull exactly the image's repository, and write to exactly the endpoint's log group.
+    ``AWS::SageMaker::Endpoint``, and an execution role whose one customer-managed policy can read
+    exactly the model artifact, pull exactly the image's repository, and write to exactly the
+    endpoint's log group. By default the endpoint config is encrypted with a new KMS key.
 
     The Model and EndpointConfig never get fixed names: SageMaker endpoint configs are immutable,
     so every change replaces them, and CloudFormation cannot create a replacement under a name that
-    is still in use. The Endpoint is updated in place to point at the new config.
+    is still in use. The Endpoint is updated in place (blue/green) to point at the new config.
 
     :param scope: the parent construct.
     :param construct_id: the construct's id.
@@ -53,6 +66,23 @@ class ServerlessEndpoint(EndpointBase):
         and the construct path (at most 63 characters), so that logs permissions can be scoped to
         the endpoint's own log group and scripts can find it.
     :param variant_name: the production variant's name. Default: ``"AllTraffic"``.
+    :param role: an existing execution role. The construct then adds nothing to it: the caller
+        grants what ``execution_policy_statements`` lists. Default: a new role as described above.
+    :param encryption_key: the KMS key that encrypts the endpoint config's storage. Default: a new
+        key with yearly rotation (when ``encrypt`` is True).
+    :param encrypt: set False to use no customer-managed key at all (SageMaker then uses an
+        AWS-owned key). Default: True.
+    :param alarms: create alarms (5XX errors, model setup time, overhead latency), optionally
+        notifying an SNS topic. Default: None (no alarms).
+    :param dashboard: create a CloudWatch dashboard for the endpoint. Default: False.
+    :param deployment: how updates roll out. Default: ``Deployment.blue_green()`` with
+        auto-rollback on the 5XX alarm when ``alarms`` is set, else SageMaker's default (blue/green,
+        all at once, no rollback alarms). ``Deployment.rolling()`` is rejected (unsupported).
+    :param removal_policy: what happens to the model, endpoint config, endpoint, key and alarms
+        when they leave the stack. Default: ``RemovalPolicy.DESTROY`` (an endpoint left behind
+        keeps costing money; RETAIN also keeps every replaced endpoint config).
+    :param vpc: not supported on serverless endpoints; any value is rejected with the reason.
+    :param network_isolation: not supported on serverless endpoints; True is rejected.
     :raises ServerlessConfigError: listing every invalid argument at once.
     """
 
@@ -69,6 +99,15 @@ class ServerlessEndpoint(EndpointBase):
         environment: Mapping[str, str] | None = None,
         endpoint_name: str | None = None,
         variant_name: str = "AllTraffic",
+        role: iam.IRole | None = None,
+        encryption_key: kms.IKey | None = None,
+        encrypt: bool = True,
+        alarms: EndpointAlarms | None = None,
+        dashboard: bool = False,
+        deployment: Deployment | None = None,
+        removal_policy: RemovalPolicy = RemovalPolicy.DESTROY,
+        vpc: object | None = None,
+        network_isolation: bool = False,
     ) -> None:
         super().__init__(scope, construct_id)
 
@@ -80,27 +119,52 @@ class ServerlessEndpoint(EndpointBase):
         problems += image.problems(self)
         problems += model_data.problems()
         problems += _endpoint_name_problems(endpoint_name)
+        problems += _variant_name_problems(variant_name)
         problems += environment_problems(environment)
+        problems += _unsupported_problems(vpc=vpc, network_isolation=network_isolation)
+        if encryption_key is not None and not encrypt:
+            problems.append("encryption_key is given but encrypt=False; pass one or the other")
+        if alarms is not None:
+            problems += alarms.problems()
+        if deployment is not None:
+            problems += deployment.problems()
         if problems:
             raise ServerlessConfigError(problems, subject=f"ServerlessEndpoint {self.node.path!r}")
 
         name = endpoint_name or Names.unique_resource_name(
             self, max_length=63, separator="-", allowed_special_characters="-"
         )
+        self._endpoint_name_literal = name
         self._variant_name = variant_name
         self.memory_size_in_mb = memory_size_in_mb
         self.max_concurrency = max_concurrency
         self.provisioned_concurrency = provisioned_concurrency
 
-        self.role: iam.IRole = iam.Role(
-            self,
-            "ExecutionRole",
-            assumed_by=iam.ServicePrincipal("sagemaker.amazonaws.com"),
-            description=f"SageMaker execution role of serverless endpoint {name}",
+        image_config = image.bind(self)
+        data_config = model_data.bind(self)
+        self.execution_policy_statements: tuple[iam.PolicyStatement, ...] = (
+            image_config.policy_statements
+            + data_config.policy_statements
+            + _logs_and_metrics_statements(self, name)
         )
-        image_config = image.bind(self, self.role)
-        data_config = model_data.bind(self, self.role)
-        self._grant_logs_and_metrics(name)
+        """Everything the execution role needs, and no more (also when ``role`` is yours)."""
+
+        self.execution_policy: iam.ManagedPolicy | None = None
+        self.role: iam.IRole
+        if role is None:
+            self.role = self._create_role(name)
+        else:
+            self.role = role
+
+        self.encryption_key: kms.IKey | None = None
+        if encrypt:
+            self.encryption_key = encryption_key or kms.Key(
+                self,
+                "EncryptionKey",
+                description=f"Encrypts the storage of SageMaker serverless endpoint {name}",
+                enable_key_rotation=True,
+                removal_policy=removal_policy,
+            )
 
         self.model = sagemaker.CfnModel(
             self,
@@ -112,15 +176,13 @@ class ServerlessEndpoint(EndpointBase):
                 environment=dict(environment) if environment else None,
             ),
         )
-        # The endpoint pulls the image and artifact with this role, so its policy must exist first.
-        # (The role itself is already a dependency through ExecutionRoleArn.)
-        default_policy = self.role.node.try_find_child("DefaultPolicy")
-        if default_policy is not None:
-            self.model.node.add_dependency(default_policy)
+        # The role's policy is attached through the role (ManagedPolicyArns), so the Model, which
+        # needs the role, also waits for the permissions to pull the image and read the artifact.
 
         self.endpoint_config = sagemaker.CfnEndpointConfig(
             self,
             "EndpointConfig",
+            kms_key_id=self.encryption_key.key_arn if self.encryption_key else None,
             production_variants=[
                 sagemaker.CfnEndpointConfig.ProductionVariantProperty(
                     variant_name=variant_name,
@@ -140,6 +202,94 @@ class ServerlessEndpoint(EndpointBase):
             endpoint_name=name,
             endpoint_config_name=self.endpoint_config.attr_endpoint_config_name,
         )
+
+        self.alarms: dict[str, cloudwatch.Alarm] = (
+            create_alarms(self, self, alarms) if alarms is not None else {}
+        )
+        if deployment is None and alarms is not None:
+            deployment = Deployment.blue_green()
+        if deployment is not None:
+            rollback = (
+                [self.alarms["Invocation5XXErrors"]]
+                if alarms is not None and alarms.rollback_on_5xx
+                else []
+            )
+            self.cfn_endpoint.deployment_config = _deployment_config(deployment, rollback)
+        self.dashboard: cloudwatch.Dashboard | None = (
+            create_dashboard(
+                self,
+                self,
+                alarms=self.alarms,
+                provisioned=provisioned_concurrency is not None,
+            )
+            if dashboard
+            else None
+        )
+        for resource in (self.model, self.endpoint_config, self.cfn_endpoint):
+            resource.apply_removal_policy(removal_policy)
+        if data_config.local_path is not None:
+            self._warn_if_model_cannot_fit(data_config.local_path, memory_size_in_mb)
+
+    def _create_role(self, name: str) -> iam.Role:
+        # A customer-managed policy instead of the role's default inline policy: compliance packs
+        # (HIPAA, NIST 800-53, PCI DSS) reject inline policies, and one named document is easier
+        # to review and to attach to a caller's own role if they bring one later.
+        self.execution_policy = iam.ManagedPolicy(
+            self,
+            "ExecutionPolicy",
+            description=f"What SageMaker serverless endpoint {name} needs, and no more",
+            statements=list(self.execution_policy_statements),
+        )
+        role = iam.Role(
+            self,
+            "ExecutionRole",
+            assumed_by=iam.ServicePrincipal("sagemaker.amazonaws.com"),
+            description=f"SageMaker execution role of serverless endpoint {name}",
+            managed_policies=[self.execution_policy],
+        )
+        self._acknowledge_wildcards(self.execution_policy)
+        return role
+
+    def _acknowledge_wildcards(self, policy: iam.ManagedPolicy) -> None:
+        # Each wildcard in the policy is one cdk-nag finding; acknowledge exactly those, here,
+        # next to the statements that cause them.
+        reasons = {
+            "*": (
+                "Only ecr:GetAuthorizationToken (registry login) and cloudwatch:PutMetricData "
+                "use Resource '*': neither action supports resource-level permissions; "
+                "PutMetricData is limited by a cloudwatch:namespace condition."
+            ),
+            "log-stream": (
+                "SageMaker names the endpoint's log streams at run time "
+                "(<variant>/<instance id>); the wildcard covers streams of this endpoint's own "
+                "log group only."
+            ),
+        }
+        stack = Stack.of(self)
+        for statement in self.execution_policy_statements:
+            for resource in statement.resources:
+                flat = _flatten_reference(stack.resolve(resource))
+                if "*" not in flat:
+                    continue
+                reason = reasons["*"] if flat == "*" else reasons["log-stream"]
+                Validations.of(policy).acknowledge(
+                    Acknowledgment(
+                        id=f"AwsSolutions::AwsSolutions-IAM5[Resource::{flat}]", reason=reason
+                    )
+                )
+
+    def _warn_if_model_cannot_fit(self, path: Path, memory_size_in_mb: int) -> None:
+        uncompressed = uncompressed_size_in_bytes(path)
+        if uncompressed is None or is_token(memory_size_in_mb):
+            return
+        if uncompressed > memory_size_in_mb * 1024 * 1024 * MODEL_MEMORY_SHARE:
+            Annotations.of(self).add_warning_v2(
+                "sagemaker-serverless:model-too-large",
+                f"The model artifact {path.name} is {uncompressed / 2**20:.0f} MiB uncompressed; "
+                f"memory_size_in_mb={memory_size_in_mb} leaves too little room to load and serve "
+                "it (SageMaker needs memory for the container, the loaded model and requests). "
+                "Choose more memory; scripts/right_size.py measures what the model needs.",
+            )
 
     @staticmethod
     def from_endpoint_name(
@@ -164,38 +314,122 @@ class ServerlessEndpoint(EndpointBase):
         return self.cfn_endpoint.attr_endpoint_name
 
     @property
+    def _metrics_endpoint_name(self) -> str:
+        # The literal name: metrics and alarms must not depend on the endpoint, whose rollback
+        # configuration depends on the alarms.
+        return self._endpoint_name_literal
+
+    @property
     def endpoint_arn(self) -> str:
         """The endpoint's ARN (``Ref`` of ``AWS::SageMaker::Endpoint``)."""
         return self.cfn_endpoint.ref
 
-    def _grant_logs_and_metrics(self, name: str) -> None:
-        stack = Stack.of(self)
-        log_group_arn = stack.format_arn(
-            service="logs",
-            resource="log-group",
-            resource_name=f"/aws/sagemaker/Endpoints/{name}",
-            arn_format=ArnFormat.COLON_RESOURCE_NAME,
-        )
-        self.role.add_to_principal_policy(
-            iam.PolicyStatement(
-                actions=["logs:CreateLogGroup", "logs:DescribeLogStreams"],
-                resources=[log_group_arn],
-            )
-        )
-        self.role.add_to_principal_policy(
-            iam.PolicyStatement(
-                actions=["logs:CreateLogStream", "logs:PutLogEvents"],
-                resources=[f"{log_group_arn}:log-stream:*"],
-            )
-        )
+
+def _logs_and_metrics_statements(scope: Construct, name: str) -> tuple[iam.PolicyStatement, ...]:
+    log_group_arn = Stack.of(scope).format_arn(
+        service="logs",
+        resource="log-group",
+        resource_name=f"/aws/sagemaker/Endpoints/{name}",
+        arn_format=ArnFormat.COLON_RESOURCE_NAME,
+    )
+    return (
+        iam.PolicyStatement(
+            actions=["logs:CreateLogGroup", "logs:DescribeLogStreams"],
+            resources=[log_group_arn],
+        ),
+        iam.PolicyStatement(
+            actions=["logs:CreateLogStream", "logs:PutLogEvents"],
+            resources=[f"{log_group_arn}:log-stream:*"],
+        ),
         # PutMetricData has no resource-level permissions; the namespace condition is the scope.
-        self.role.add_to_principal_policy(
-            iam.PolicyStatement(
-                actions=["cloudwatch:PutMetricData"],
-                resources=["*"],
-                conditions={"StringEquals": {"cloudwatch:namespace": METRICS_NAMESPACE_FOR_ROLE}},
+        iam.PolicyStatement(
+            actions=["cloudwatch:PutMetricData"],
+            resources=["*"],
+            conditions={"StringEquals": {"cloudwatch:namespace": METRICS_NAMESPACE_FOR_ROLE}},
+        ),
+    )
+
+
+def _deployment_config(
+    deployment: Deployment, rollback_alarms: list[cloudwatch.Alarm]
+) -> sagemaker.CfnEndpoint.DeploymentConfigProperty:
+    traffic = deployment.traffic or TrafficShift.all_at_once()
+    capacity = (
+        sagemaker.CfnEndpoint.CapacitySizeProperty(type="CAPACITY_PERCENT", value=traffic.percent)
+        if traffic.percent is not None
+        else None
+    )
+    routing = sagemaker.CfnEndpoint.TrafficRoutingConfigProperty(
+        type=traffic.kind,
+        wait_interval_in_seconds=int(traffic.wait.to_seconds()),
+        canary_size=capacity if traffic.kind == "CANARY" else None,
+        linear_step_size=capacity if traffic.kind == "LINEAR" else None,
+    )
+    timeout = deployment.maximum_execution_timeout
+    termination = deployment.termination_wait
+    return sagemaker.CfnEndpoint.DeploymentConfigProperty(
+        blue_green_update_policy=sagemaker.CfnEndpoint.BlueGreenUpdatePolicyProperty(
+            traffic_routing_configuration=routing,
+            termination_wait_in_seconds=int(termination.to_seconds()) if termination else None,
+            maximum_execution_timeout_in_seconds=int(timeout.to_seconds()) if timeout else None,
+        ),
+        auto_rollback_configuration=(
+            sagemaker.CfnEndpoint.AutoRollbackConfigProperty(
+                alarms=[
+                    sagemaker.CfnEndpoint.AlarmProperty(alarm_name=alarm.alarm_name)
+                    for alarm in rollback_alarms
+                ]
             )
+            if rollback_alarms
+            else None
+        ),
+    )
+
+
+def _flatten_reference(value: Any) -> str:  # noqa: PLR0911 (one return per intrinsic)
+    """A resolved IAM resource as cdk-nag prints it in finding ids (``<AWS::Region>`` etc.)."""
+    if isinstance(value, str):
+        return value.replace("${", "<").replace("}", ">")
+    if isinstance(value, dict):
+        if "Fn::Join" in value:
+            delimiter, items = value["Fn::Join"]
+            return str(delimiter).join(_flatten_reference(item) for item in items)
+        if "Fn::Sub" in value:
+            return _flatten_reference(value["Fn::Sub"])
+        if "Fn::GetAtt" in value:
+            resource, attribute = value["Fn::GetAtt"]
+            return f"<{_flatten_reference(resource)}.{_flatten_reference(attribute)}>"
+        if "Fn::ImportValue" in value:
+            return _flatten_reference(value["Fn::ImportValue"])
+        if "Ref" in value:
+            return f"<{_flatten_reference(value['Ref'])}>"
+    return json.dumps(value, separators=(",", ":"))
+
+
+def _unsupported_problems(*, vpc: object | None, network_isolation: bool) -> list[str]:
+    problems = []
+    if vpc is not None:
+        problems.append(
+            "vpc is not supported: SageMaker Serverless Inference endpoints cannot run in a VPC; "
+            "use a real-time endpoint if the model must reach private resources"
         )
+    if network_isolation:
+        problems.append(
+            "network_isolation=True is not supported: SageMaker Serverless Inference does not "
+            "offer network isolation; use a real-time endpoint for it"
+        )
+    return problems
+
+
+def _variant_name_problems(variant_name: Any) -> list[str]:
+    if is_token(variant_name):
+        return []
+    if not isinstance(variant_name, str) or not ENDPOINT_NAME_PATTERN.match(variant_name):
+        return [
+            f"variant_name={variant_name!r} is not allowed; use 1-63 letters, digits and "
+            "hyphens, starting and ending with a letter or digit"
+        ]
+    return []
 
 
 def _endpoint_name_problems(endpoint_name: Any) -> list[str]:

@@ -1,25 +1,32 @@
 """Where the model's container image comes from.
 
 A :class:`ContainerImage` is a factory result: it knows its image URI and, when bound to an
-endpoint, grants the execution role pull access to exactly its own repository.
+endpoint, returns the IAM statements that pull exactly its own repository (the endpoint puts them
+in its execution policy). Every image is pinned: by tag (never ``latest``), by digest, or by the
+content hash of a local Docker build context.
 """
 
 from __future__ import annotations
 
 import abc
 import json
+import os
 import re
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from aws_cdk import Aws, CfnMapping, Fn, Stack, Token
+from aws_cdk import aws_ecr as ecr
+from aws_cdk import aws_ecr_assets as ecr_assets
 from aws_cdk import aws_iam as iam
 
 from constructs import Construct
 
 from ._errors import ServerlessConfigError
+from ._limits import is_token
 
 __all__ = ["ContainerImage", "ContainerImageConfig", "supported_algorithm_versions"]
 
@@ -31,11 +38,21 @@ ECR_PULL_ACTIONS = (
 )
 
 
+# ECR image tags: letters, digits, '_', '.', '-', at most 128, not starting with '.' or '-'.
+_TAG = re.compile(r"^[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}$")
+_DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
+
+
 @dataclass(frozen=True)
 class ContainerImageConfig:
-    """What a bound image contributes to the model: its URI (may contain CloudFormation tokens)."""
+    """What a bound image contributes to the model.
+
+    :param image_uri: the image URI (may contain CloudFormation tokens).
+    :param policy_statements: what the execution role needs to pull the image, and no more.
+    """
 
     image_uri: str
+    policy_statements: tuple[iam.PolicyStatement, ...]
 
 
 class ContainerImage(abc.ABC):
@@ -46,8 +63,8 @@ class ContainerImage(abc.ABC):
         """Configuration problems found for this image in ``scope`` (empty when valid)."""
 
     @abc.abstractmethod
-    def bind(self, scope: Construct, grantee: iam.IGrantable) -> ContainerImageConfig:
-        """Grant ``grantee`` pull access to the image and return its URI."""
+    def bind(self, scope: Construct) -> ContainerImageConfig:
+        """Create what the image needs in ``scope``; return its URI and pull permissions."""
 
     @staticmethod
     def from_sagemaker_algorithm(algorithm: str, version: str) -> ContainerImage:
@@ -65,6 +82,45 @@ class ContainerImage(abc.ABC):
         if problems:
             raise ServerlessConfigError(problems, subject="ContainerImage.from_sagemaker_algorithm")
         return _AlgorithmImage(algorithm=algorithm, version=version)
+
+    @staticmethod
+    def from_ecr_repository(repository: ecr.IRepository, tag: str) -> ContainerImage:
+        """An image in an ECR repository, pinned by ``tag`` or by digest (``"sha256:<64 hex>"``).
+
+        ``latest`` and an empty tag are rejected: an endpoint config must say exactly which image
+        it serves, so that a redeploy cannot silently change the model server. Pull permissions
+        cover this repository only.
+        """
+        return _EcrImage(repository=repository, tag=tag)
+
+    @staticmethod
+    def from_asset(
+        directory: str | os.PathLike[str],
+        *,
+        file: str = "Dockerfile",
+        build_args: dict[str, str] | None = None,
+        platform: ecr_assets.Platform | None = None,
+    ) -> ContainerImage:
+        """A local Docker build context, built and pushed to the CDK assets repository by
+        ``cdk deploy`` (``cdk synth`` only hashes the directory; it never needs Docker).
+
+        The image tag is the content hash of the build context, so the image is pinned and a
+        changed context replaces the endpoint config. The container must follow the SageMaker
+        contract: started with the ``serve`` argument, listening on port 8080 for ``GET /ping``
+        and ``POST /invocations``, reading the model from ``/opt/ml/model``.
+
+        :param directory: the build context; must contain ``file``.
+        :param file: the Dockerfile's path inside ``directory``. Default: ``"Dockerfile"``.
+        :param build_args: ``--build-arg`` values. Default: none.
+        :param platform: the target platform. Default: ``linux/amd64`` (serverless endpoints run
+            x86_64).
+        """
+        return _AssetImage(
+            directory=Path(directory),
+            file=file,
+            build_args=dict(build_args or {}),
+            platform=platform or ecr_assets.Platform.LINUX_AMD64,
+        )
 
 
 def supported_algorithm_versions(algorithm: str = "xgboost") -> tuple[str, ...]:
@@ -130,7 +186,7 @@ class _AlgorithmImage(ContainerImage):
             f"known regions: {', '.join(self._accounts)}"
         ]
 
-    def bind(self, scope: Construct, grantee: iam.IGrantable) -> ContainerImageConfig:
+    def bind(self, scope: Construct) -> ContainerImageConfig:
         stack = Stack.of(scope)
         repository = _xgboost_registry()["repository"]
         if Token.is_unresolved(stack.region):
@@ -156,8 +212,10 @@ class _AlgorithmImage(ContainerImage):
             repository_arn = (
                 f"arn:{partition.name}:ecr:{stack.region}:{account}:repository/{repository}"
             )
-        _grant_pull(grantee, repository_arn)
-        return ContainerImageConfig(image_uri=f"{registry}/{repository}:{self.version}")
+        return ContainerImageConfig(
+            image_uri=f"{registry}/{repository}:{self.version}",
+            policy_statements=pull_statements(repository_arn),
+        )
 
     def _registry_mapping(self, stack: Stack) -> CfnMapping:
         # One mapping per stack and image version, shared by every endpoint that uses it.
@@ -176,11 +234,91 @@ class _AlgorithmImage(ContainerImage):
         )
 
 
-def _grant_pull(grantee: iam.IGrantable, repository_arn: str) -> None:
-    iam.Grant.add_to_principal(
-        grantee=grantee, actions=list(ECR_PULL_ACTIONS), resource_arns=[repository_arn]
-    )
-    # GetAuthorizationToken has no resource-level permissions: "*" is the only valid resource.
-    iam.Grant.add_to_principal(
-        grantee=grantee, actions=["ecr:GetAuthorizationToken"], resource_arns=["*"]
+class _EcrImage(ContainerImage):
+    def __init__(self, *, repository: ecr.IRepository, tag: str) -> None:
+        self.repository = repository
+        self.tag = tag
+
+    def problems(self, scope: Construct) -> list[str]:
+        problem = _tag_problem(self.tag)
+        return [problem] if problem else []
+
+    def bind(self, scope: Construct) -> ContainerImageConfig:
+        if isinstance(self.tag, str) and self.tag.startswith("sha256:"):
+            image_uri = self.repository.repository_uri_for_digest(self.tag)
+        else:
+            image_uri = self.repository.repository_uri_for_tag(self.tag)
+        return ContainerImageConfig(
+            image_uri=image_uri,
+            policy_statements=pull_statements(self.repository.repository_arn),
+        )
+
+
+class _AssetImage(ContainerImage):
+    def __init__(
+        self,
+        *,
+        directory: Path,
+        file: str,
+        build_args: dict[str, str],
+        platform: ecr_assets.Platform,
+    ) -> None:
+        self.directory = directory
+        self.file = file
+        self.build_args = build_args
+        self.platform = platform
+
+    def problems(self, scope: Construct) -> list[str]:
+        if not self.directory.is_dir():
+            return [f"image directory {str(self.directory)!r} does not exist or is not a directory"]
+        if not (self.directory / self.file).is_file():
+            return [f"image directory {str(self.directory)!r} has no {self.file!r}"]
+        return []
+
+    def bind(self, scope: Construct) -> ContainerImageConfig:
+        asset = ecr_assets.DockerImageAsset(
+            scope,
+            "ImageAsset",
+            directory=str(self.directory),
+            file=self.file,
+            build_args=self.build_args or None,
+            platform=self.platform,
+        )
+        return ContainerImageConfig(
+            image_uri=asset.image_uri,
+            policy_statements=pull_statements(asset.repository.repository_arn),
+        )
+
+
+def _tag_problem(tag: Any) -> str | None:  # noqa: PLR0911 (one return per rule)
+    if is_token(tag):
+        return None
+    if not isinstance(tag, str) or not tag:
+        return (
+            f"image tag={tag!r} is missing; pin the image by tag (e.g. '1.4.2') or by "
+            "digest ('sha256:<64 hex digits>')"
+        )
+    if tag == "latest":
+        return (
+            "image tag='latest' is not allowed: it can point at a different image on every "
+            "deploy; pin the image by an immutable tag or by digest ('sha256:...')"
+        )
+    if tag.startswith("sha256:"):
+        if _DIGEST.match(tag):
+            return None
+        return f"image digest {tag!r} is not 'sha256:' followed by 64 hex digits"
+    if not _TAG.match(tag):
+        return (
+            f"image tag={tag!r} is not a valid ECR tag; use up to 128 letters, digits, "
+            "'_', '.' and '-', starting with a letter, digit or '_'"
+        )
+    return None
+
+
+def pull_statements(repository_arn: str) -> tuple[iam.PolicyStatement, ...]:
+    """ECR pull on exactly ``repository_arn``, plus the registry login."""
+    return (
+        iam.PolicyStatement(actions=list(ECR_PULL_ACTIONS), resources=[repository_arn]),
+        # GetAuthorizationToken has no resource-level permissions: "*" is the only valid resource.
+        iam.PolicyStatement(actions=["ecr:GetAuthorizationToken"], resources=["*"]),
     )

@@ -1,13 +1,15 @@
 """Where the model artifact (``model.tar.gz``) comes from.
 
-A :class:`ModelData` is a factory result: when bound to an endpoint it grants the execution role
-read access to exactly its one S3 object, and returns the ``s3://`` URL SageMaker downloads.
+A :class:`ModelData` is a factory result: when bound to an endpoint it returns the ``s3://`` URL
+SageMaker downloads and the IAM statements that read exactly its one S3 object (the endpoint puts
+them in its execution policy).
 """
 
 from __future__ import annotations
 
 import abc
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,9 +28,16 @@ ARCHIVE_SUFFIX = ".tar.gz"
 
 @dataclass(frozen=True)
 class ModelDataConfig:
-    """What bound model data contributes to the model: its S3 URL (may contain tokens)."""
+    """What bound model data contributes to the model.
+
+    :param s3_url: the artifact's ``s3://`` URL (may contain tokens).
+    :param policy_statements: what the execution role needs to read it, and no more.
+    :param local_path: the local file, for an asset (used for the memory-size check).
+    """
 
     s3_url: str
+    policy_statements: tuple[iam.PolicyStatement, ...]
+    local_path: Path | None = None
 
 
 class ModelData(abc.ABC):
@@ -39,8 +48,8 @@ class ModelData(abc.ABC):
         """Configuration problems of this artifact reference (empty when valid)."""
 
     @abc.abstractmethod
-    def bind(self, scope: Construct, grantee: iam.IGrantable) -> ModelDataConfig:
-        """Grant ``grantee`` read access to exactly the artifact object and return its URL."""
+    def bind(self, scope: Construct) -> ModelDataConfig:
+        """Create what the artifact needs in ``scope``; return its URL and read permissions."""
 
     @staticmethod
     def from_asset(path: str | os.PathLike[str]) -> ModelData:
@@ -52,20 +61,32 @@ class ModelData(abc.ABC):
         return _AssetModelData(Path(path))
 
     @staticmethod
+    def from_s3_url(url: str) -> ModelData:
+        """An existing ``.tar.gz`` object given as ``s3://bucket/key.tar.gz``.
+
+        Use :meth:`from_bucket` instead when the bucket is encrypted with a KMS key you know.
+        """
+        return _S3UrlModelData(url)
+
+    @staticmethod
     def from_bucket(bucket: s3.IBucket, key: str) -> ModelData:
         """An existing ``.tar.gz`` object in S3 (``key`` is the object key, not an ``s3://`` URL).
 
-        If the bucket's KMS key is known (``bucket.encryption_key``), decrypt is granted on it too.
+        If the bucket's KMS key is known (``bucket.encryption_key``), ``kms:Decrypt`` on that key
+        is included too.
         """
         return _BucketModelData(bucket, key)
 
 
-def _grant_object_read(grantee: iam.IGrantable, bucket: s3.IBucket, key: str) -> None:
-    iam.Grant.add_to_principal(
-        grantee=grantee, actions=["s3:GetObject"], resource_arns=[bucket.arn_for_objects(key)]
-    )
+def _object_read_statements(bucket: s3.IBucket, key: str) -> tuple[iam.PolicyStatement, ...]:
+    statements = [
+        iam.PolicyStatement(actions=["s3:GetObject"], resources=[bucket.arn_for_objects(key)])
+    ]
     if bucket.encryption_key is not None:
-        bucket.encryption_key.grant_decrypt(grantee)
+        statements.append(
+            iam.PolicyStatement(actions=["kms:Decrypt"], resources=[bucket.encryption_key.key_arn])
+        )
+    return tuple(statements)
 
 
 class _AssetModelData(ModelData):
@@ -79,10 +100,13 @@ class _AssetModelData(ModelData):
             return [f"model_data path {str(self.path)!r} does not exist or is not a file"]
         return []
 
-    def bind(self, scope: Construct, grantee: iam.IGrantable) -> ModelDataConfig:
+    def bind(self, scope: Construct) -> ModelDataConfig:
         asset = s3_assets.Asset(scope, "ModelData", path=str(self.path))
-        _grant_object_read(grantee, asset.bucket, asset.s3_object_key)
-        return ModelDataConfig(s3_url=asset.s3_object_url)
+        return ModelDataConfig(
+            s3_url=asset.s3_object_url,
+            policy_statements=_object_read_statements(asset.bucket, asset.s3_object_key),
+            local_path=self.path,
+        )
 
 
 class _BucketModelData(ModelData):
@@ -102,6 +126,37 @@ class _BucketModelData(ModelData):
             return [f"model_data key {self.key!r} is not a {ARCHIVE_SUFFIX} archive"]
         return []
 
-    def bind(self, scope: Construct, grantee: iam.IGrantable) -> ModelDataConfig:
-        _grant_object_read(grantee, self.bucket, self.key)
-        return ModelDataConfig(s3_url=self.bucket.s3_url_for_object(self.key))
+    def bind(self, scope: Construct) -> ModelDataConfig:
+        return ModelDataConfig(
+            s3_url=self.bucket.s3_url_for_object(self.key),
+            policy_statements=_object_read_statements(self.bucket, self.key),
+        )
+
+
+_S3_URL = re.compile(r"^s3://(?P<bucket>[a-z0-9][a-z0-9.-]{1,61}[a-z0-9])/(?P<key>.+)$")
+
+
+class _S3UrlModelData(ModelData):
+    def __init__(self, url: str) -> None:
+        self.url = url
+
+    def problems(self) -> list[str]:
+        if is_token(self.url):
+            return []
+        match = _S3_URL.match(self.url) if isinstance(self.url, str) else None
+        if match is None:
+            return [
+                f"model_data url {self.url!r} is not an s3://<bucket>/<key> URL "
+                "(bucket names: 3-63 lowercase letters, digits, '.' and '-')"
+            ]
+        if not match["key"].endswith(ARCHIVE_SUFFIX):
+            return [f"model_data url {self.url!r} is not a {ARCHIVE_SUFFIX} archive"]
+        return []
+
+    def bind(self, scope: Construct) -> ModelDataConfig:
+        if is_token(self.url):
+            raise ValueError("ModelData.from_s3_url needs a literal URL; use from_bucket instead")
+        match = _S3_URL.match(self.url)
+        assert match is not None  # checked by problems()
+        bucket = s3.Bucket.from_bucket_name(scope, "ModelDataBucket", match["bucket"])
+        return _BucketModelData(bucket, match["key"]).bind(scope)

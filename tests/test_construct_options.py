@@ -1,0 +1,384 @@
+"""ServerlessEndpoint options: roles, encryption, alarms, deployment, dashboard, removal, images."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import aws_cdk as cdk
+import pytest
+from aws_cdk import Duration
+from aws_cdk import aws_ecr as ecr
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_sns as sns
+from aws_cdk.assertions import Annotations, Match, Template
+
+from sagemaker_serverless import (
+    ContainerImage,
+    Deployment,
+    EndpointAlarms,
+    ModelData,
+    ServerlessEndpoint,
+    TrafficShift,
+)
+from stacks.compliance import add_compliance_checks
+from stacks.config import SAMPLE_MODEL_ARTIFACT
+from tests.synth import new_app
+
+XGBOOST = ContainerImage.from_sagemaker_algorithm("xgboost", "3.0-5")
+
+
+def make_stack(app: cdk.App | None = None) -> cdk.Stack:
+    env = cdk.Environment(account="123456789012", region="us-east-1")
+    return cdk.Stack(app or new_app(), "Options", env=env)
+
+
+def build(stack: cdk.Stack, **overrides: Any) -> ServerlessEndpoint:
+    props: dict[str, Any] = {
+        "image": XGBOOST,
+        "model_data": ModelData.from_asset(SAMPLE_MODEL_ARTIFACT),
+    } | overrides
+    return ServerlessEndpoint(stack, "Endpoint", **props)
+
+
+def resources(template: Template, resource_type: str) -> dict[str, dict[str, Any]]:
+    return {key: dict(value) for key, value in template.find_resources(resource_type).items()}
+
+
+def only(template: Template, resource_type: str) -> tuple[str, dict[str, Any]]:
+    found = resources(template, resource_type)
+    assert len(found) == 1, f"expected one {resource_type}, found {len(found)}"
+    return next(iter(found.items()))
+
+
+# --- execution role -------------------------------------------------------------------------
+
+
+def test_callers_role_is_used_and_nothing_is_added_to_it() -> None:
+    stack = make_stack()
+    role = iam.Role(stack, "Mine", assumed_by=iam.ServicePrincipal("sagemaker.amazonaws.com"))
+    endpoint = build(stack, role=role)
+    template = Template.from_stack(stack)
+    (role_id, role_resource) = only(template, "AWS::IAM::Role")
+    assert "Mine" in role_id
+    assert "ManagedPolicyArns" not in role_resource["Properties"]
+    assert "Policies" not in role_resource["Properties"]
+    template.resource_count_is("AWS::IAM::Policy", 0)
+    template.resource_count_is("AWS::IAM::ManagedPolicy", 0)
+    (_, model) = only(template, "AWS::SageMaker::Model")
+    assert model["Properties"]["ExecutionRoleArn"] == {"Fn::GetAtt": [role_id, "Arn"]}
+    assert endpoint.role is role
+    # What the caller must grant is still spelled out.
+    actions = {a for s in endpoint.execution_policy_statements for a in s.actions}
+    assert {"s3:GetObject", "ecr:BatchGetImage", "logs:PutLogEvents"} <= actions
+
+
+def test_imported_role_by_arn() -> None:
+    stack = make_stack()
+    role = iam.Role.from_role_arn(stack, "Imported", "arn:aws:iam::123456789012:role/Existing")
+    build(stack, role=role)
+    template = Template.from_stack(stack)
+    template.resource_count_is("AWS::IAM::Role", 0)
+    (_, model) = only(template, "AWS::SageMaker::Model")
+    assert model["Properties"]["ExecutionRoleArn"] == "arn:aws:iam::123456789012:role/Existing"
+
+
+# --- encryption -----------------------------------------------------------------------------
+
+
+def test_endpoint_config_gets_a_new_rotating_key_by_default() -> None:
+    stack = make_stack()
+    build(stack)
+    template = Template.from_stack(stack)
+    (key_id, key) = only(template, "AWS::KMS::Key")
+    assert key["Properties"]["EnableKeyRotation"] is True
+    (_, config) = only(template, "AWS::SageMaker::EndpointConfig")
+    assert config["Properties"]["KmsKeyId"] == {"Fn::GetAtt": [key_id, "Arn"]}
+
+
+def test_callers_key_is_used_instead() -> None:
+    stack = make_stack()
+    key = kms.Key.from_key_arn(
+        stack,
+        "Shared",
+        "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555",
+    )
+    build(stack, encryption_key=key)
+    template = Template.from_stack(stack)
+    template.resource_count_is("AWS::KMS::Key", 0)
+    (_, config) = only(template, "AWS::SageMaker::EndpointConfig")
+    assert config["Properties"]["KmsKeyId"] == key.key_arn
+
+
+def test_no_key_when_asked() -> None:
+    stack = make_stack()
+    build(stack, encrypt=False)
+    template = Template.from_stack(stack)
+    template.resource_count_is("AWS::KMS::Key", 0)
+    (_, config) = only(template, "AWS::SageMaker::EndpointConfig")
+    assert "KmsKeyId" not in config["Properties"]
+
+
+# --- alarms, rollback, dashboard ------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def monitored() -> Template:
+    stack = make_stack()
+    topic = sns.Topic.from_topic_arn(stack, "Topic", "arn:aws:sns:us-east-1:123456789012:alarms")
+    build(stack, alarms=EndpointAlarms(topic=topic), dashboard=True, provisioned_concurrency=1)
+    return Template.from_stack(stack)
+
+
+def alarm_by_metric(template: Template, metric_name: str) -> tuple[str, dict[str, Any]]:
+    for alarm_id, alarm in resources(template, "AWS::CloudWatch::Alarm").items():
+        if alarm["Properties"]["MetricName"] == metric_name:
+            return alarm_id, alarm["Properties"]
+    raise AssertionError(f"no alarm on {metric_name}")
+
+
+def test_no_alarms_dashboard_or_deployment_config_by_default() -> None:
+    stack = make_stack()
+    build(stack)
+    template = Template.from_stack(stack)
+    template.resource_count_is("AWS::CloudWatch::Alarm", 0)
+    template.resource_count_is("AWS::CloudWatch::Dashboard", 0)
+    (_, endpoint) = only(template, "AWS::SageMaker::Endpoint")
+    assert "DeploymentConfig" not in endpoint["Properties"]
+
+
+DEFAULT_ALARMS = {
+    # metric: (statistic, threshold, evaluation periods, operator)
+    "Invocation5XXErrors": ("Sum", 1, 1, "GreaterThanOrEqualToThreshold"),
+    "ModelSetupTime": ("Maximum", 60_000_000, 1, "GreaterThanThreshold"),
+    "OverheadLatency": ("Average", 1_000_000, 3, "GreaterThanThreshold"),
+}
+
+
+@pytest.mark.parametrize("metric", DEFAULT_ALARMS)
+def test_default_alarms(monitored: Template, metric: str) -> None:
+    statistic, threshold, periods, operator = DEFAULT_ALARMS[metric]
+    (_, alarm) = alarm_by_metric(monitored, metric)
+    assert alarm["Statistic"] == statistic
+    assert alarm["Threshold"] == threshold
+    assert alarm["EvaluationPeriods"] == periods
+    assert alarm["ComparisonOperator"] == operator
+    assert alarm["Period"] == 300
+    assert alarm["TreatMissingData"] == "notBreaching"
+    assert alarm["AlarmActions"] == ["arn:aws:sns:us-east-1:123456789012:alarms"]
+    assert alarm["OKActions"] == ["arn:aws:sns:us-east-1:123456789012:alarms"]
+    (_, endpoint) = only(monitored, "AWS::SageMaker::Endpoint")
+    assert {"Name": "EndpointName", "Value": endpoint["Properties"]["EndpointName"]} in alarm[
+        "Dimensions"
+    ]
+
+
+def test_blue_green_rolls_back_on_the_5xx_alarm(monitored: Template) -> None:
+    (alarm_id, _) = alarm_by_metric(monitored, "Invocation5XXErrors")
+    (_, endpoint) = only(monitored, "AWS::SageMaker::Endpoint")
+    assert endpoint["Properties"]["DeploymentConfig"] == {
+        "AutoRollbackConfiguration": {"Alarms": [{"AlarmName": {"Ref": alarm_id}}]},
+        "BlueGreenUpdatePolicy": {
+            "TrafficRoutingConfiguration": {"Type": "ALL_AT_ONCE", "WaitIntervalInSeconds": 300}
+        },
+    }
+
+
+def test_rollback_can_be_turned_off() -> None:
+    stack = make_stack()
+    build(stack, alarms=EndpointAlarms(rollback_on_5xx=False))
+    (_, endpoint) = only(Template.from_stack(stack), "AWS::SageMaker::Endpoint")
+    assert "AutoRollbackConfiguration" not in endpoint["Properties"]["DeploymentConfig"]
+
+
+def test_canary_deployment_is_rendered() -> None:
+    stack = make_stack()
+    build(
+        stack,
+        deployment=Deployment.blue_green(
+            traffic=TrafficShift.canary(percent=10, baking_period=Duration.minutes(10)),
+            termination_wait=Duration.minutes(2),
+            maximum_execution_timeout=Duration.hours(1),
+        ),
+    )
+    (_, endpoint) = only(Template.from_stack(stack), "AWS::SageMaker::Endpoint")
+    assert endpoint["Properties"]["DeploymentConfig"] == {
+        "BlueGreenUpdatePolicy": {
+            "TrafficRoutingConfiguration": {
+                "Type": "CANARY",
+                "WaitIntervalInSeconds": 600,
+                "CanarySize": {"Type": "CAPACITY_PERCENT", "Value": 10},
+            },
+            "TerminationWaitInSeconds": 120,
+            "MaximumExecutionTimeoutInSeconds": 3600,
+        }
+    }
+
+
+def test_dashboard_shows_the_endpoint_and_its_alarms(monitored: Template) -> None:
+    (_, dashboard) = only(monitored, "AWS::CloudWatch::Dashboard")
+    (_, endpoint) = only(monitored, "AWS::SageMaker::Endpoint")
+    body = json.dumps(dashboard["Properties"]["DashboardBody"])
+    assert endpoint["Properties"]["EndpointName"] in body
+    for metric in (
+        "Invocations",
+        "Invocation5XXErrors",
+        "ModelLatency",
+        "OverheadLatency",
+        "ModelSetupTime",
+        "MemoryUtilization",
+        "ServerlessConcurrentExecutionsUtilization",
+        "ServerlessProvisionedConcurrencySpilloverInvocations",
+    ):
+        assert metric in body
+    assert "alarm" in body  # the alarm status widget
+
+
+# --- removal policy -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("policy", "expected"),
+    [(cdk.RemovalPolicy.DESTROY, "Delete"), (cdk.RemovalPolicy.RETAIN, "Retain")],
+)
+def test_removal_policy_applies_to_every_stateful_resource(
+    policy: cdk.RemovalPolicy, expected: str
+) -> None:
+    stack = make_stack()
+    build(stack, removal_policy=policy)
+    template = Template.from_stack(stack)
+    for resource_type in (
+        "AWS::SageMaker::Model",
+        "AWS::SageMaker::EndpointConfig",
+        "AWS::SageMaker::Endpoint",
+        "AWS::KMS::Key",
+    ):
+        (_, resource) = only(template, resource_type)
+        assert resource["DeletionPolicy"] == expected, resource_type
+        assert resource["UpdateReplacePolicy"] == expected, resource_type
+
+
+# --- image sources --------------------------------------------------------------------------
+
+
+def pull_statement_resources(template: Template) -> list[Any]:
+    (_, policy) = only(template, "AWS::IAM::ManagedPolicy")
+    return [
+        s["Resource"]
+        for s in policy["Properties"]["PolicyDocument"]["Statement"]
+        if "ecr:BatchGetImage" in s["Action"]
+    ]
+
+
+@pytest.mark.parametrize(
+    ("tag", "uri_suffix"),
+    [("1.4.2", ":1.4.2"), ("sha256:" + "0f" * 32, "@sha256:" + "0f" * 32)],
+)
+def test_ecr_repository_image_pulls_only_that_repository(tag: str, uri_suffix: str) -> None:
+    stack = make_stack()
+    repository = ecr.Repository.from_repository_name(stack, "Repo", "models/server")
+    build(stack, image=ContainerImage.from_ecr_repository(repository, tag))
+    template = Template.from_stack(stack)
+    (_, model) = only(template, "AWS::SageMaker::Model")
+    image = json.dumps(model["Properties"]["PrimaryContainer"]["Image"])
+    assert "models/server" in image
+    assert uri_suffix in image
+    (resource,) = pull_statement_resources(template)
+    assert "repository/models/server" in json.dumps(resource)
+
+
+def test_asset_image_synthesizes_without_docker_and_pulls_only_the_assets_repository(
+    tmp_path: Path,
+) -> None:
+    context = tmp_path / "context"
+    context.mkdir()
+    (context / "Dockerfile").write_text("FROM public.ecr.aws/docker/library/python:3.12-slim\n")
+    app = new_app(tmp_path / "out")
+    stack = make_stack(app)
+    build(stack, image=ContainerImage.from_asset(context))
+    assembly = app.synth()
+    template = Template.from_stack(stack)
+    (_, model) = only(template, "AWS::SageMaker::Model")
+    image = json.dumps(model["Properties"]["PrimaryContainer"]["Image"])
+    assert "cdk-hnb659fds-container-assets-123456789012-us-east-1" in image
+    (resource,) = pull_statement_resources(template)
+    assert "repository/cdk-hnb659fds-container-assets-123456789012-us-east-1" in json.dumps(
+        resource
+    )
+    # The image is pinned by the build context's content hash, recorded for `cdk deploy` to build.
+    manifest = json.loads((Path(assembly.directory) / "Options.assets.json").read_text())
+    (image_asset,) = manifest["dockerImages"].values()
+    (destination,) = image_asset["destinations"].values()
+    assert destination["imageTag"] in image
+    assert image_asset["source"]["platform"] == "linux/amd64"
+
+
+# --- model size warning ---------------------------------------------------------------------
+
+
+def fake_artifact(path: Path, uncompressed: int) -> Path:
+    """A gzip-looking file whose trailer claims ``uncompressed`` bytes (all the check reads)."""
+    path.write_bytes(b"\x1f\x8b" + b"\0" * 64 + (uncompressed % 2**32).to_bytes(4, "little"))
+    return path
+
+
+@pytest.mark.parametrize(
+    ("memory", "uncompressed_mib", "warned"),
+    [(1024, 600, True), (2048, 600, False), (6144, 3500, True), (6144, 3000, False)],
+)
+def test_warns_when_the_model_clearly_cannot_fit(
+    tmp_path: Path, memory: int, uncompressed_mib: int, warned: bool
+) -> None:
+    artifact = fake_artifact(tmp_path / "model.tar.gz", uncompressed_mib * 2**20)
+    stack = make_stack()
+    build(stack, model_data=ModelData.from_asset(artifact), memory_size_in_mb=memory)
+    warnings = Annotations.from_stack(stack).find_warning(
+        "*", Match.string_like_regexp("model artifact model.tar.gz is .* MiB uncompressed")
+    )
+    assert bool(warnings) is warned
+
+
+def test_sample_model_fits_every_environment_without_warning() -> None:
+    stack = make_stack()
+    build(stack, memory_size_in_mb=1024)
+    assert not Annotations.from_stack(stack).find_warning("*", Match.any_value())
+
+
+# --- compliance packs -----------------------------------------------------------------------
+
+
+def test_compliance_packs_fail_the_synth_on_an_unacknowledged_finding(tmp_path: Path) -> None:
+    # Proves the packs run: an unencrypted endpoint config violates HIPAA, NIST and PCI rules.
+    app = new_app(tmp_path)
+    build(make_stack(app), encrypt=False)
+    add_compliance_checks(app)
+    with pytest.raises(RuntimeError, match="ValidationFailed"):
+        app.synth()
+    report = json.loads((tmp_path / "validation-report.json").read_text())
+    rules = {
+        violation["ruleName"]
+        for plugin in report["pluginReports"]
+        for violation in plugin["violations"]
+    }
+    assert "HIPAA.Security-SageMakerEndpointConfigurationKMSKeyConfigured" in rules
+
+
+def test_wildcard_acknowledgements_are_exactly_the_two_findings() -> None:
+    stack = make_stack()
+    endpoint = build(stack)
+    assert endpoint.execution_policy is not None
+    acknowledged = {
+        key: reason
+        for entry in endpoint.execution_policy.node.metadata
+        if entry.type == "aws:cdk:acknowledged-rules"
+        for key, reason in entry.data.items()
+    }
+    name = endpoint.cfn_endpoint.endpoint_name
+    assert set(acknowledged) == {
+        "AwsSolutions::AwsSolutions-IAM5[Resource::*]",
+        "AwsSolutions::AwsSolutions-IAM5[Resource::arn:aws:logs:us-east-1:123456789012:"
+        f"log-group:/aws/sagemaker/Endpoints/{name}:log-stream:*]",
+    }
+    assert all(len(reason) > 60 for reason in acknowledged.values())
