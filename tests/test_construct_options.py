@@ -382,3 +382,20 @@ def test_wildcard_acknowledgements_are_exactly_the_two_findings() -> None:
         f"log-group:/aws/sagemaker/Endpoints/{name}:log-stream:*]",
     }
     assert all(len(reason) > 60 for reason in acknowledged.values())
+
+
+def test_model_data_from_s3_url_reads_exactly_that_object() -> None:
+    stack = make_stack()
+    build(stack, model_data=ModelData.from_s3_url("s3://my-models/team/v3/model.tar.gz"))
+    template = Template.from_stack(stack)
+    (_, model) = only(template, "AWS::SageMaker::Model")
+    assert model["Properties"]["PrimaryContainer"]["ModelDataUrl"] == (
+        "s3://my-models/team/v3/model.tar.gz"
+    )
+    (_, policy) = only(template, "AWS::IAM::ManagedPolicy")
+    (get_object,) = [
+        s
+        for s in policy["Properties"]["PolicyDocument"]["Statement"]
+        if s["Action"] == "s3:GetObject"
+    ]
+    assert get_object["Resource"] == "arn:aws:s3:::my-models/team/v3/model.tar.gz"

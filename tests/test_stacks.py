@@ -255,3 +255,14 @@ def test_prod_gets_alarms_and_dashboard_by_default() -> None:
     prod = next(e for e in ENVIRONMENTS if e.name == "prod")
     assert prod.alarms
     assert prod.dashboard
+
+
+def test_alarm_emails_need_alarms_and_valid_addresses() -> None:
+    dev = next(e for e in ENVIRONMENTS if e.name == "dev")
+    broken = dataclasses.replace(dev, alarm_emails=("not-an-address",))
+    with pytest.raises(ServerlessConfigError) as caught:
+        validate_environments([broken])
+    assert "environment 'dev': alarm_emails entry 'not-an-address' is not an e-mail" in str(
+        caught.value
+    )
+    assert "alarm_emails is set but alarms=False" in str(caught.value)
