@@ -20,13 +20,14 @@ NODE_STAMP := node_modules/.installed
 # loglevel=error: npm 11 warns about machine-wide npmrc keys it no longer knows (e.g. nodedir).
 CDK := NPM_CONFIG_LOGLEVEL=error npx --no-install cdk
 
-.PHONY: help setup synth test lint typecheck snapshot-update sample-model clean
+.PHONY: help setup synth test lint typecheck snapshot-update sample-model bench clean
 
 help:
 	@echo "make synth            set up, then synthesize every environment's template into cdk.out/"
 	@echo "make test             set up, then run lint, type checks and the whole test suite"
 	@echo "make snapshot-update  rewrite the template snapshots after a deliberate change"
 	@echo "make sample-model     rebuild model/model.tar.gz from the offline sample data"
+	@echo "make bench            measure synth cost, scaling, test-suite time (prints a table)"
 	@echo "make clean            remove cdk.out and caches (keeps .venv and node_modules)"
 
 setup: $(PY_STAMP) $(NODE_STAMP)
@@ -55,6 +56,9 @@ lint: $(PY_STAMP)
 
 typecheck: $(PY_STAMP)
 	$(VENV)/bin/mypy
+
+bench: setup
+	$(VENV)/bin/python scripts/bench.py $(BENCH_ARGS)
 
 snapshot-update: setup
 	$(VENV)/bin/python -m pytest tests/test_snapshots.py --snapshot-update
