@@ -247,36 +247,31 @@ class ServerlessEndpoint(EndpointBase):
             description=f"SageMaker execution role of serverless endpoint {name}",
             managed_policies=[self.execution_policy],
         )
-        self._acknowledge_wildcards(self.execution_policy)
+        self._acknowledge_wildcards(self.execution_policy, _log_streams_arn(self, name))
         return role
 
-    def _acknowledge_wildcards(self, policy: iam.ManagedPolicy) -> None:
-        # Each wildcard in the policy is one cdk-nag finding; acknowledge exactly those, here,
-        # next to the statements that cause them.
-        reasons = {
+    def _acknowledge_wildcards(self, policy: iam.ManagedPolicy, log_streams_arn: str) -> None:
+        # The two wildcards this construct writes itself, each acknowledged as exactly the
+        # finding cdk-nag reports, with its reason. Any other wildcard (e.g. from a custom image
+        # or model source) stays a finding for its author to justify.
+        acknowledgements = {
             "*": (
                 "Only ecr:GetAuthorizationToken (registry login) and cloudwatch:PutMetricData "
                 "use Resource '*': neither action supports resource-level permissions; "
                 "PutMetricData is limited by a cloudwatch:namespace condition."
             ),
-            "log-stream": (
+            _flatten_reference(Stack.of(self).resolve(log_streams_arn)): (
                 "SageMaker names the endpoint's log streams at run time "
                 "(<variant>/<instance id>); the wildcard covers streams of this endpoint's own "
                 "log group only."
             ),
         }
-        stack = Stack.of(self)
-        for statement in self.execution_policy_statements:
-            for resource in statement.resources:
-                flat = _flatten_reference(stack.resolve(resource))
-                if "*" not in flat:
-                    continue
-                reason = reasons["*"] if flat == "*" else reasons["log-stream"]
-                Validations.of(policy).acknowledge(
-                    Acknowledgment(
-                        id=f"AwsSolutions::AwsSolutions-IAM5[Resource::{flat}]", reason=reason
-                    )
-                )
+        Validations.of(policy).acknowledge(
+            *(
+                Acknowledgment(id=f"AwsSolutions::AwsSolutions-IAM5[Resource::{flat}]", reason=why)
+                for flat, why in acknowledgements.items()
+            )
+        )
 
     def _warn_if_model_cannot_fit(self, path: Path, memory_size_in_mb: int) -> None:
         uncompressed = uncompressed_size_in_bytes(path)
@@ -325,13 +320,21 @@ class ServerlessEndpoint(EndpointBase):
         return self.cfn_endpoint.ref
 
 
-def _logs_and_metrics_statements(scope: Construct, name: str) -> tuple[iam.PolicyStatement, ...]:
-    log_group_arn = Stack.of(scope).format_arn(
+def _log_group_arn(scope: Construct, name: str) -> str:
+    return Stack.of(scope).format_arn(
         service="logs",
         resource="log-group",
         resource_name=f"/aws/sagemaker/Endpoints/{name}",
         arn_format=ArnFormat.COLON_RESOURCE_NAME,
     )
+
+
+def _log_streams_arn(scope: Construct, name: str) -> str:
+    return f"{_log_group_arn(scope, name)}:log-stream:*"
+
+
+def _logs_and_metrics_statements(scope: Construct, name: str) -> tuple[iam.PolicyStatement, ...]:
+    log_group_arn = _log_group_arn(scope, name)
     return (
         iam.PolicyStatement(
             actions=["logs:CreateLogGroup", "logs:DescribeLogStreams"],
@@ -339,7 +342,7 @@ def _logs_and_metrics_statements(scope: Construct, name: str) -> tuple[iam.Polic
         ),
         iam.PolicyStatement(
             actions=["logs:CreateLogStream", "logs:PutLogEvents"],
-            resources=[f"{log_group_arn}:log-stream:*"],
+            resources=[_log_streams_arn(scope, name)],
         ),
         # PutMetricData has no resource-level permissions; the namespace condition is the scope.
         iam.PolicyStatement(
