@@ -20,14 +20,15 @@ NODE_STAMP := node_modules/.installed
 # loglevel=error: npm 11 warns about machine-wide npmrc keys it no longer knows (e.g. nodedir).
 CDK := NPM_CONFIG_LOGLEVEL=error npx --no-install cdk
 
-.PHONY: help setup synth test lint typecheck snapshot-update sample-model bench clean
+.PHONY: help setup synth test lint typecheck snapshot-update sample-model serve bench clean
 
 help:
 	@echo "make synth            set up, then synthesize every environment's template into cdk.out/"
 	@echo "make test             set up, then run lint, type checks and the whole test suite"
 	@echo "make snapshot-update  rewrite the template snapshots after a deliberate change"
 	@echo "make sample-model     rebuild model/model.tar.gz from the offline sample data"
-	@echo "make bench            measure synth cost, scaling, test-suite time (prints a table)"
+	@echo "make serve            serve model/model.tar.gz on http://127.0.0.1:8080 (MODEL=, PORT=)"
+	@echo "make bench            measure synth cost, scaling, test-suite time, local server (table)"
 	@echo "make clean            remove cdk.out and caches (keeps .venv and node_modules)"
 
 setup: $(PY_STAMP) $(NODE_STAMP)
@@ -65,6 +66,13 @@ snapshot-update: setup
 
 sample-model: $(PY_STAMP)
 	$(VENV)/bin/python scripts/build_sample_model.py --output model/model.tar.gz
+
+# Local inference server on the SageMaker container contract; Ctrl-C stops it.
+MODEL ?= model/model.tar.gz
+PORT ?= 8080
+
+serve: $(PY_STAMP)
+	$(VENV)/bin/python scripts/serve_local.py --model "$(MODEL)" --port "$(PORT)"
 
 clean:
 	rm -rf cdk.out .pytest_cache .mypy_cache .ruff_cache

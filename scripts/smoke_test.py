@@ -3,11 +3,16 @@
 
     python scripts/smoke_test.py --stack SageMakerServerless-dev [--region eu-west-1]
     python scripts/smoke_test.py --endpoint-name my-endpoint --payload-file rows.csv --json
+    python scripts/smoke_test.py --local-url http://localhost:8080   # scripts/serve_local.py
 
 Steps: find the endpoint (from the stack's EndpointName output, or by name); wait until it is
 InService (progress on stderr, --timeout); invoke it once (the cold call) and --warm-invocations
 more times, retrying throttling and cold-start errors with exponential backoff; check that the
 answer holds one finite number per request row; report cold and warm latencies.
+
+With --local-url the same checks run against a server on the SageMaker container contract (e.g.
+`make serve`) instead: GET /ping must answer 200 (polled while it answers 503, up to --timeout),
+then POST /invocations, without retries and without AWS credentials.
 
 Exit codes: 0 the endpoint answered correctly; 1 endpoint or invocation failure (Failed status,
 timeout, error response, answer that is not a number); 2 usage or configuration error (bad
@@ -17,6 +22,7 @@ arguments, no credentials or region, unknown stack, output or endpoint).
 from __future__ import annotations
 
 import argparse
+import http.client
 import json
 import math
 import random
@@ -28,6 +34,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, NoReturn
+from urllib.parse import urlsplit
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 OUTPUT_ENDPOINT_NAME = "EndpointName"  # the stacks' CfnOutput id (stacks/serverless_stack.py)
@@ -47,6 +54,7 @@ RETRYABLE_CODES = {
     "InternalDependencyException",
 }
 COLD_START_MESSAGE = re.compile(r"timed out|not ready|cold start", re.IGNORECASE)
+LOCAL_PING_INTERVAL = 0.5  # seconds between /ping polls of a local server that answers 503
 
 Sleep = Callable[[float], None]
 Clock = Callable[[], float]
@@ -88,9 +96,14 @@ def build_parser() -> argparse.ArgumentParser:
         description="Prove a deployed SageMaker Serverless endpoint answers.",
         epilog="Exit codes: 0 success, 1 endpoint or invocation failure, 2 usage/configuration.",
     )
-    target = parser.add_mutually_exclusive_group(required=True)
+    # Not required=True: parse_options names --local-url apart from the two AWS targets.
+    target = parser.add_mutually_exclusive_group()
     target.add_argument("--stack", help="CloudFormation stack whose EndpointName output to test")
     target.add_argument("--endpoint-name", help="the endpoint to test")
+    target.add_argument(
+        "--local-url",
+        help="a local server on the container contract, e.g. http://localhost:8080 (no AWS)",
+    )
     parser.add_argument("--region", help="AWS region (default: your AWS configuration)")
     parser.add_argument("--profile", help="AWS profile (default: your AWS configuration)")
     parser.add_argument(
@@ -110,6 +123,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--json", action="store_true", help="print one JSON report on stdout")
     return parser
+
+
+def parse_options(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = build_parser()
+    options = parser.parse_args(argv)
+    if options.stack is None and options.endpoint_name is None and options.local_url is None:
+        parser.error(
+            "one of the arguments --stack --endpoint-name is required "
+            "(or --local-url for a local server)"
+        )
+    return options
 
 
 def _positive_float(text: str) -> float:
@@ -326,7 +350,7 @@ def run(
     )
     runtime = session.client("sagemaker-runtime", region_name=region, config=config)
     expected = expected_prediction_count(payload, options.content_type)
-    for call in range(1 + max(0, options.warm_invocations)):
+    for _call in range(1 + max(0, options.warm_invocations)):
         answer, seconds, attempts = invoke_with_retries(
             runtime,
             endpoint_name=endpoint_name,
@@ -338,17 +362,114 @@ def run(
             clock=clock,
             progress=progress,
         )
-        predictions = parse_predictions(answer)
-        if expected is not None and len(predictions) != expected:
+        record_answer(report, answer, seconds=seconds, attempts=attempts, expected=expected)
+    report.ok = True
+    return report
+
+
+def record_answer(
+    report: Report, answer: bytes, *, seconds: float, attempts: int, expected: int | None
+) -> None:
+    """Check one answer (one finite number per row) and add it to the report."""
+    predictions = parse_predictions(answer)
+    if expected is not None and len(predictions) != expected:
+        raise CheckFailedError(
+            f"sent {expected} row(s) but got {len(predictions)} prediction(s): {answer[:200]!r}"
+        )
+    if report.attempts == 0:
+        report.predictions = predictions
+        report.cold_latency_ms = round(seconds * 1000, 1)
+    else:
+        report.warm_latencies_ms.append(round(seconds * 1000, 1))
+    report.attempts += attempts
+
+
+class LocalServer:
+    """A server on the SageMaker container contract, over one keep-alive connection."""
+
+    def __init__(self, url: str, *, timeout: float) -> None:
+        parts = urlsplit(url)
+        try:
+            port = parts.port
+        except ValueError:
+            raise UsageError(f"--local-url {url!r} has an invalid port") from None
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise UsageError(f"--local-url {url!r} is not an http:// or https:// URL with a host")
+        self.url = url.rstrip("/")
+        self._path_prefix = parts.path.rstrip("/")
+        connection_class = (
+            http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
+        )
+        self._connection = connection_class(parts.hostname, port, timeout=timeout)
+
+    def request(
+        self, method: str, path: str, *, body: bytes | None = None, headers: dict[str, str]
+    ) -> tuple[int, bytes]:
+        try:
+            self._connection.request(method, self._path_prefix + path, body=body, headers=headers)
+            response = self._connection.getresponse()
+            return response.status, response.read()
+        except (OSError, http.client.HTTPException) as error:
+            self._connection.close()
+            reason = getattr(error, "strerror", None) or str(error) or type(error).__name__
             raise CheckFailedError(
-                f"sent {expected} row(s) but got {len(predictions)} prediction(s): {answer[:200]!r}"
-            )
-        report.attempts += attempts
-        if call == 0:
-            report.predictions = predictions
-            report.cold_latency_ms = round(seconds * 1000, 1)
-        else:
-            report.warm_latencies_ms.append(round(seconds * 1000, 1))
+                f"{method} {self.url}{path} failed: {reason} (is the server running? `make serve`)"
+            ) from None
+
+    def close(self) -> None:
+        self._connection.close()
+
+
+def wait_local_ready(
+    server: LocalServer,
+    *,
+    timeout: float,
+    sleep: Sleep,
+    clock: Clock,
+    progress: Callable[[str], None],
+) -> str:
+    """GET /ping until 200; a 503 (still loading) is waited for, anything else fails."""
+    started = clock()
+    while True:
+        status, body = server.request("GET", "/ping", headers={})
+        if status == 200:
+            return "Healthy"
+        elapsed = clock() - started
+        if status != 503 or elapsed + LOCAL_PING_INTERVAL > timeout:
+            raise CheckFailedError(f"GET {server.url}/ping answered {status}: {body[:200]!r}")
+        progress(f"[{elapsed:6.1f}s] {server.url}/ping: {status}")
+        sleep(LOCAL_PING_INTERVAL)
+
+
+def run_local(
+    options: argparse.Namespace,
+    *,
+    sleep: Sleep,
+    clock: Clock,
+    progress: Callable[[str], None],
+) -> Report:
+    """The same checks against a local server: no AWS session, no retries."""
+    server = LocalServer(options.local_url, timeout=70.0)
+    payload = read_payload(options.payload_file)
+    report = Report(endpoint_name=server.url, region="local")
+    try:
+        report.status = wait_local_ready(
+            server, timeout=options.timeout, sleep=sleep, clock=clock, progress=progress
+        )
+        headers = {"Content-Type": options.content_type}
+        if options.accept:
+            headers["Accept"] = options.accept
+        expected = expected_prediction_count(payload, options.content_type)
+        for _call in range(1 + max(0, options.warm_invocations)):
+            started = clock()
+            status, answer = server.request("POST", "/invocations", body=payload, headers=headers)
+            seconds = clock() - started
+            if status != 200:
+                message = answer.decode(errors="replace")[:300]
+                raise CheckFailedError(f"invocation answered HTTP {status}: {message}")
+            record_answer(report, answer, seconds=seconds, attempts=1, expected=expected)
+    finally:
+        server.close()
     report.ok = True
     return report
 
@@ -379,13 +500,16 @@ def main(
     as_json = "--json" in (sys.argv[1:] if argv is None else argv)
     report = Report(endpoint_name="", region="")
     try:
-        options = build_parser().parse_args(argv)
-        if session_factory is None:
-            import boto3
+        options = parse_options(argv)
+        if options.local_url:
+            report = run_local(options, sleep=sleep, clock=clock, progress=progress)
+        else:
+            if session_factory is None:
+                import boto3
 
-            session_factory = boto3.Session
-        session = session_factory(profile_name=options.profile, region_name=options.region)
-        report = run(options, session=session, sleep=sleep, clock=clock, progress=progress)
+                session_factory = boto3.Session
+            session = session_factory(profile_name=options.profile, region_name=options.region)
+            report = run(options, session=session, sleep=sleep, clock=clock, progress=progress)
         code = EXIT_OK
     except UsageError as error:
         report.error, code = f"usage: {error}", EXIT_USAGE
