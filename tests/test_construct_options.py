@@ -24,7 +24,7 @@ from sagemaker_serverless import (
     TrafficShift,
 )
 from stacks.compliance import add_compliance_checks
-from stacks.config import SAMPLE_MODEL_ARTIFACT
+from stacks.config import PROJECT_ROOT, SAMPLE_MODEL_ARTIFACT
 from tests.synth import new_app
 
 XGBOOST = ContainerImage.from_sagemaker_algorithm("xgboost", "3.0-5")
@@ -399,3 +399,21 @@ def test_model_data_from_s3_url_reads_exactly_that_object() -> None:
         if s["Action"] == "s3:GetObject"
     ]
     assert get_object["Resource"] == "arn:aws:s3:::my-models/team/v3/model.tar.gz"
+
+
+def test_the_projects_own_container_deploys_with_from_asset(tmp_path: Path) -> None:
+    # container/Dockerfile builds from the repository root; its Dockerfile.dockerignore keeps the
+    # context (and so the asset hash) to what it copies, plus the Dockerfile itself.
+    app = new_app(tmp_path / "out")
+    stack = make_stack(app)
+    build(stack, image=ContainerImage.from_asset(PROJECT_ROOT, file="container/Dockerfile"))
+    assembly = app.synth()
+    manifest = json.loads((Path(assembly.directory) / "Options.assets.json").read_text())
+    (image_asset,) = manifest["dockerImages"].values()
+    assert image_asset["source"]["dockerFile"] == "container/Dockerfile"
+    staged = Path(assembly.directory) / image_asset["source"]["directory"]
+    assert sorted(str(p.relative_to(staged)) for p in staged.rglob("*") if p.is_file()) == [
+        "container/Dockerfile",
+        "container/requirements.txt",
+        "scripts/serve_local.py",
+    ]

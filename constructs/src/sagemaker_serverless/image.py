@@ -12,13 +12,14 @@ import abc
 import json
 import os
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from aws_cdk import Aws, CfnMapping, Fn, Stack, Token
+from aws_cdk import Aws, CfnMapping, Fn, IgnoreMode, Stack, Token
 from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_ecr_assets as ecr_assets
 from aws_cdk import aws_iam as iam
@@ -100,6 +101,7 @@ class ContainerImage(abc.ABC):
         file: str = "Dockerfile",
         build_args: dict[str, str] | None = None,
         platform: ecr_assets.Platform | None = None,
+        exclude: Sequence[str] | None = None,
     ) -> ContainerImage:
         """A local Docker build context, built and pushed to the CDK assets repository by
         ``cdk deploy`` (``cdk synth`` only hashes the directory; it never needs Docker).
@@ -114,12 +116,17 @@ class ContainerImage(abc.ABC):
         :param build_args: ``--build-arg`` values. Default: none.
         :param platform: the target platform. Default: ``linux/amd64`` (serverless endpoints run
             x86_64).
+        :param exclude: ``.dockerignore``-style patterns left out of the build context (and of
+            its hash). Default: the lines of ``<file>.dockerignore`` next to the Dockerfile if it
+            exists (as Docker BuildKit reads it), else CDK's default (``.dockerignore`` in
+            ``directory``). The Dockerfile itself is always kept, as Docker does.
         """
         return _AssetImage(
             directory=Path(directory),
             file=file,
             build_args=dict(build_args or {}),
             platform=platform or ecr_assets.Platform.LINUX_AMD64,
+            exclude=tuple(exclude) if exclude is not None else None,
         )
 
 
@@ -262,11 +269,26 @@ class _AssetImage(ContainerImage):
         file: str,
         build_args: dict[str, str],
         platform: ecr_assets.Platform,
+        exclude: tuple[str, ...] | None,
     ) -> None:
         self.directory = directory
         self.file = file
         self.build_args = build_args
         self.platform = platform
+        self.exclude = exclude
+
+    def _exclude_patterns(self) -> list[str] | None:
+        patterns = self.exclude
+        if patterns is None:
+            ignore_file = self.directory / f"{self.file}.dockerignore"
+            if not ignore_file.is_file():
+                return None
+            patterns = tuple(
+                line.strip()
+                for line in ignore_file.read_text().splitlines()
+                if line.strip() and not line.strip().startswith("#")
+            )
+        return [*patterns, f"!{self.file}"]
 
     def problems(self, scope: Construct) -> list[str]:
         if not self.directory.is_dir():
@@ -283,6 +305,8 @@ class _AssetImage(ContainerImage):
             file=self.file,
             build_args=self.build_args or None,
             platform=self.platform,
+            exclude=self._exclude_patterns(),
+            ignore_mode=IgnoreMode.DOCKER,
         )
         return ContainerImageConfig(
             image_uri=asset.image_uri,
