@@ -247,7 +247,9 @@ class ServerlessEndpoint(EndpointBase):
             description=f"SageMaker execution role of serverless endpoint {name}",
             managed_policies=[self.execution_policy],
         )
-        self._acknowledge_wildcards(self.execution_policy, _log_streams_arn(self, name))
+        self._acknowledge_wildcards(
+            self.execution_policy, _log_streams_arn(_log_group_arn(self, name))
+        )
         return role
 
     def _acknowledge_wildcards(self, policy: iam.ManagedPolicy, log_streams_arn: str) -> None:
@@ -329,8 +331,8 @@ def _log_group_arn(scope: Construct, name: str) -> str:
     )
 
 
-def _log_streams_arn(scope: Construct, name: str) -> str:
-    return f"{_log_group_arn(scope, name)}:log-stream:*"
+def _log_streams_arn(log_group_arn: str) -> str:
+    return f"{log_group_arn}:log-stream:*"
 
 
 def _logs_and_metrics_statements(scope: Construct, name: str) -> tuple[iam.PolicyStatement, ...]:
@@ -342,7 +344,7 @@ def _logs_and_metrics_statements(scope: Construct, name: str) -> tuple[iam.Polic
         ),
         iam.PolicyStatement(
             actions=["logs:CreateLogStream", "logs:PutLogEvents"],
-            resources=[_log_streams_arn(scope, name)],
+            resources=[_log_streams_arn(log_group_arn)],
         ),
         # PutMetricData has no resource-level permissions; the namespace condition is the scope.
         iam.PolicyStatement(
