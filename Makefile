@@ -36,6 +36,7 @@ help:
 	@echo "make synth            set up, then synthesize every environment's template into cdk.out/"
 	@echo "make synth-pipeline   synthesize with the README's example pipeline (offline, placeholders)"
 	@echo "make test             set up, then run lint, type checks and the whole test suite"
+	@echo "make review           diff fresh templates against the reviewed snapshots (REVIEW_ARGS=--base REF)"
 	@echo "make snapshot-update  rewrite the template snapshots after a deliberate change"
 	@echo "make sample-model     rebuild model/model.tar.gz from the offline sample data"
 	@echo "make clean            remove cdk.out and caches (keeps .venv and node_modules)"
@@ -69,6 +70,10 @@ lint: $(PY_STAMP)
 
 typecheck: $(PY_STAMP)
 	$(VENV)/bin/mypy
+
+# What a change does to each environment's template and the pipeline's, against the snapshots.
+review: setup
+	$(VENV)/bin/python scripts/review_diff.py $(REVIEW_ARGS)
 
 snapshot-update: setup
 	$(VENV)/bin/python -m pytest tests/test_snapshots.py --snapshot-update

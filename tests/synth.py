@@ -109,7 +109,7 @@ def synthesize_pipeline(
     app = new_app(outdir)
     for key, value in context.items():
         app.node.set_context(key, value)
-    build_app(app, environ={})
+    build_app(app, environ=SNAPSHOT_ENVIRON)  # the env stacks as in their snapshots
     stack = app.node.find_child(PIPELINE_STACK_NAME)
     assert isinstance(stack, PipelineStack)
     app.synth()

@@ -505,3 +505,88 @@ def test_cfn_lint_finds_nothing_in_the_pipeline_templates(
         ignored = ["W3005"] if path == pipeline_app.template_path else []
         matches = lint_file(path, config=ManualArgs(regions=["eu-west-1"], ignore_checks=ignored))
         assert [f"{m.rule.id} {m.message} ({m.path_string})" for m in matches] == [], path.name
+
+
+# What CloudFormation needs to create, update and delete each resource type of a stage.
+EXECUTION_ACTIONS = {
+    "AWS::IAM::Role": ["iam:CreateRole", "iam:DeleteRole", "iam:UpdateAssumeRolePolicy"],
+    "AWS::IAM::Policy": ["iam:PutRolePolicy", "iam:DeleteRolePolicy"],
+    "AWS::IAM::ManagedPolicy": ["iam:CreatePolicy", "iam:DeletePolicy", "iam:AttachRolePolicy"],
+    "AWS::SageMaker::Model": ["sagemaker:CreateModel", "sagemaker:DeleteModel", "iam:PassRole"],
+    "AWS::SageMaker::EndpointConfig": [
+        "sagemaker:CreateEndpointConfig",
+        "sagemaker:DeleteEndpointConfig",
+    ],
+    "AWS::SageMaker::Endpoint": [
+        "sagemaker:CreateEndpoint",
+        "sagemaker:UpdateEndpoint",
+        "sagemaker:DeleteEndpoint",
+        "sagemaker:DescribeEndpoint",
+    ],
+}
+
+
+def test_the_documented_execution_policy_covers_the_stages_and_no_more(
+    pipeline_app: SynthesizedPipeline, project_root: Path
+) -> None:
+    policy = json.loads((project_root / "deploy" / "cfn-execution-policy.json").read_text())
+    statements = policy["Statement"]
+    allowed = {
+        action
+        for s in statements
+        for action in (s["Action"] if isinstance(s["Action"], list) else [s["Action"]])
+    }
+    for statement in statements:
+        assert statement["Effect"] == "Allow"
+        assert "*" not in json.dumps(statement["Action"]), statement["Sid"]
+        assert statement["Resource"] != "*", statement["Sid"]
+    for stage in pipeline_app.stack.stages:
+        for stack in (stage.endpoint_stack, stage.smoke_test_access):
+            template = pipeline_app.stage_template(stage.environment.name, stack)
+            for resource in template["Resources"].values():
+                assert resource["Type"] in EXECUTION_ACTIONS, resource["Type"]
+                missing = set(EXECUTION_ACTIONS[resource["Type"]]) - allowed
+                assert missing == set(), resource["Type"]
+            # Names CloudFormation gives these stacks' roles and policies start with the
+            # stack name, which the policy's resource patterns name.
+            assert stack.stack_name.startswith("SageMakerServerless-")
+        endpoint_name = stage.endpoint_stack.endpoint.cfn_endpoint.endpoint_name
+        assert endpoint_name is not None
+        assert endpoint_name.lower().startswith("sagemakerserverless-")
+
+
+@pytest.mark.cli
+def test_cli_synth_with_the_example_context_writes_the_same_pipeline(
+    pipeline_app: SynthesizedPipeline, project_root: Path, tmp_path: Path
+) -> None:
+    # What `make synth-pipeline` runs, into a temporary directory instead of cdk.out.
+    bin_dir = project_root / ".venv" / "bin"
+    env = {
+        **os.environ,
+        "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
+        "AWS_EC2_METADATA_DISABLED": "true",
+        "AWS_CONFIG_FILE": str(tmp_path / "no-config"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "no-credentials"),
+    }
+    context = [arg for k, v in PIPELINE_EXAMPLE_CONTEXT.items() for arg in ("-c", f"{k}={v}")]
+    result = subprocess.run(
+        [
+            str(bin_dir / "npx"),
+            "--no-install",
+            "cdk",
+            "synth",
+            "--quiet",
+            "--output",
+            str(tmp_path / "cli.out"),
+            *context,
+        ],
+        cwd=project_root,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    written = tmp_path / "cli.out" / "SageMakerServerlessPipeline.template.json"
+    assert json.loads(written.read_text()) == pipeline_app.template()
