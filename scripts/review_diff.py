@@ -358,8 +358,11 @@ def main(
                 new = json.loads(template_path.read_text())
                 cdk_says_replace = False
                 if not options.summary_only:
+                    # Both sides with sorted keys, as the snapshots store them: otherwise cdk diff
+                    # shows key order inside arrays (e.g. the pipeline's Stages) as changes.
+                    template_path.write_text(json.dumps(new, indent=1, sort_keys=True))
                     baseline = Path(work) / f"baseline-{name}.json"
-                    baseline.write_text(json.dumps(old if old is not None else {}))
+                    baseline.write_text(json.dumps(old or {}, indent=1, sort_keys=True))
                     output = diff(assembly, stack_name_of(template_path), baseline)
                     cdk_says_replace = cdk_diff_replaces_endpoint(output)
                     print(f"=== {name} ({stack_name_of(template_path)}) ===")

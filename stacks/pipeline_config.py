@@ -46,9 +46,6 @@ class DeploymentTarget:
     account: str
     region: str
 
-    def __str__(self) -> str:
-        return f"{self.account}/{self.region}"
-
 
 @dataclass(frozen=True, kw_only=True)
 class PipelineConfig:
@@ -119,7 +116,7 @@ class PipelineConfig:
         ]
 
     def target(self, environment: EnvironmentConfig) -> DeploymentTarget:
-        """Where ``environment``'s stage deploys (call after ``validate``)."""
+        """Where ``environment``'s stage deploys (for a configuration without ``problems``)."""
         target = self.targets.get(environment.name)
         if target is not None:
             return target
@@ -149,8 +146,8 @@ def smoke_test_role_name(environment: EnvironmentConfig) -> str:
     return f"{environment.stack_name}-smoke-test"
 
 
-# Context key -> (field, parser). Targets are "env=account/region,env=account/region".
 def _parse_targets(value: str) -> Mapping[str, DeploymentTarget]:
+    """``dev=222222222222/eu-west-1,prod=...``; a malformed item is kept for validation to name."""
     targets: dict[str, DeploymentTarget] = {}
     for item in filter(None, (part.strip() for part in value.split(","))):
         name, _, target = item.partition("=")
@@ -166,6 +163,7 @@ def _parse_names(value: str) -> tuple[str, ...]:
     return tuple(filter(None, (part.strip() for part in value.split(","))))
 
 
+# Context key -> (field of PipelineConfig, parser of the string given with -c).
 CONTEXT_KEYS: Mapping[str, tuple[str, Callable[[str], Any]]] = MappingProxyType(
     {
         f"{CONTEXT_PREFIX}connectionArn": ("connection_arn", str),

@@ -63,10 +63,10 @@ REASON_ASSET_ROLE = (
     "its only other power is assuming the target accounts' CDK file-publishing roles."
 )
 REASON_SELF_MUTATION = (
-    "The self-mutation step runs `cdk deploy` of this pipeline: it may assume only the CDK "
-    "bootstrap roles of this account (the iam:ResourceTag/aws-cdk:bootstrap-role condition), "
-    "and reads stack state (cloudformation:DescribeStacks, s3:ListBucket), which have no "
-    "narrower resource to name before the stacks exist."
+    "The self-mutation step runs `cdk deploy` of this pipeline: it may assume only this "
+    "account's CDK bootstrap roles (the iam:ResourceTag/aws-cdk:bootstrap-role condition), and "
+    "its only other wildcard is read-only: cloudformation:DescribeStacks and s3:ListBucket, "
+    "which the CLI uses to read the stack and bootstrap state."
 )
 REASON_CODEPIPELINE_SOURCE = (
     "The project's source is the pipeline (Source type CODEPIPELINE), not a repository URL: "
@@ -74,10 +74,11 @@ REASON_CODEPIPELINE_SOURCE = (
     "connection, so no project holds repository credentials to protect with OAuth."
 )
 REASON_BUCKET_LOGGING = (
-    "Pipeline artifact bucket: public access is blocked, TLS is enforced, only the pipeline's "
-    "roles and the target accounts' CDK deploy roles may read it, and every write is a "
-    "pipeline action recorded in the execution history and CloudTrail; a server access log "
-    "bucket would need this same exemption."
+    "Pipeline artifact bucket: public access is blocked, TLS is enforced, it is encrypted with "
+    "the pipeline's KMS key, and only the pipeline's roles and the target accounts' CDK deploy "
+    "roles may read it; each execution's use of it is in the pipeline history, and CloudTrail "
+    "data events can audit object access where required. A server access log bucket would "
+    "need this same exemption."
 )
 REASON_BUCKET_VERSIONING = (
     "Pipeline artifact bucket: every execution writes new objects under new keys and never "

@@ -13,6 +13,7 @@ endpoint has no resource policy, so the step assumes a role in the environment's
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from typing import Any, cast
 
@@ -22,6 +23,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import pipelines
 
 from constructs import Construct
+from sagemaker_serverless import ServerlessConfigError
 
 from .config import PROJECT_ROOT, EnvironmentConfig
 from .pipeline_config import (
@@ -38,8 +40,19 @@ BUILD_IMAGE = codebuild.LinuxBuildImage.STANDARD_7_0
 BUILD_PYTHON_VERSION = "3.11"
 SMOKE_TEST_PROFILE = "smoke-test"
 SMOKE_TEST_ENDPOINT_VARIABLE = "ENDPOINT_NAME"
+# cdk-assets publishes the model artifact to each environment's bootstrap bucket; pinned (the
+# npm release current when this was written) rather than `latest`, so a run does not change tools.
+CDK_ASSETS_VERSION = "4.7.3"
 # The smoke script waits up to 20 minutes for InService; leave room for installing boto3.
 SMOKE_TEST_TIMEOUT = cdk.Duration.minutes(30)
+
+
+def pinned_cdk_cli_version() -> str:
+    """The aws-cdk CLI version of package.json: self-mutation deploys with the laptop's CLI."""
+    version: str = json.loads((PROJECT_ROOT / "package.json").read_text())["devDependencies"][
+        "aws-cdk"
+    ]
+    return version
 
 
 def pinned_requirement(package: str) -> str:
@@ -50,17 +63,26 @@ def pinned_requirement(package: str) -> str:
     raise LookupError(f"requirements.txt does not pin {package}")
 
 
-def endpoint_arn(stack: ServerlessEndpointStack) -> str:
-    """The ARN of ``stack``'s endpoint, built from its literal name.
+def endpoint_arn(scope: Construct, endpoint_stack: ServerlessEndpointStack) -> str:
+    """The ARN of ``endpoint_stack``'s endpoint for use in ``scope``, from its literal name.
 
     SageMaker writes endpoint names lowercased in ARNs (an IAM statement with the mixed-case
     name would not match). The literal name also keeps the environment's template free of any
     cross-stack export.
     """
-    name = stack.endpoint.cfn_endpoint.endpoint_name
+    name = endpoint_stack.endpoint.cfn_endpoint.endpoint_name
     if name is None or cdk.Token.is_unresolved(name):
-        raise ValueError(f"{stack.node.path}: the endpoint name must be known at synth")
-    return stack.format_arn(service="sagemaker", resource="endpoint", resource_name=name.lower())
+        raise ServerlessConfigError(
+            [f"endpoint_name={name!r} is not allowed in a pipeline; use a literal name"],
+            subject=f"ServerlessEndpoint {endpoint_stack.endpoint.node.path!r}",
+        )
+    return cdk.Stack.of(scope).format_arn(
+        service="sagemaker",
+        region=endpoint_stack.region,
+        account=endpoint_stack.account,
+        resource="endpoint",
+        resource_name=name.lower(),
+    )
 
 
 def role_arn(scope: Construct, *, account: str, role_name: str) -> str:
@@ -115,7 +137,7 @@ class SmokeTestAccessStack(cdk.Stack):
             statements=[
                 iam.PolicyStatement(
                     actions=["sagemaker:DescribeEndpoint", "sagemaker:InvokeEndpoint"],
-                    resources=[endpoint_arn(endpoint_stack)],
+                    resources=[endpoint_arn(self, endpoint_stack)],
                 )
             ],
             roles=[self.role],
@@ -229,6 +251,8 @@ class PipelineStack(cdk.Stack):
             "Pipeline",
             pipeline_name=construct_id,
             synth=self.synth_step,
+            cli_version=pinned_cdk_cli_version(),
+            cdk_assets_cli_version=CDK_ASSETS_VERSION,
             # A KMS-encrypted artifact bucket that the environments' accounts can read.
             cross_account_keys=True,
             enable_key_rotation=True,

@@ -137,6 +137,19 @@ def test_one_smoke_step_per_stage_runs_after_the_deploy_on_its_output(
     assert "python -m pip install --quiet --disable-pip-version-check boto3==" in commands[0]
 
 
+def test_pipeline_tools_are_the_pinned_versions(
+    template: dict[str, Any], project_root: Path
+) -> None:
+    package = json.loads((project_root / "package.json").read_text())
+    specs = json.dumps(
+        [p["Properties"]["Source"] for p in resources(template, "AWS::CodeBuild::Project").values()]
+    )
+    # Self-mutation deploys with the same CDK CLI as `npx cdk` on a laptop.
+    assert f"npm install -g aws-cdk@{package['devDependencies']['aws-cdk']}" in specs
+    assert "npm install -g cdk-assets@4.7.3" in specs
+    assert "@latest" not in specs
+
+
 def test_the_smoke_step_installs_the_pinned_boto3() -> None:
     requirements = (Path(__file__).parent.parent / "requirements.txt").read_text()
     assert re.search(rf"^{re.escape(pinned_requirement('boto3'))}$", requirements, re.MULTILINE)

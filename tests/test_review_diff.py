@@ -219,6 +219,12 @@ def test_main_prints_each_diff_then_one_summary_line_each(
     diffed: list[tuple[str, Any]] = []
 
     def diff(assembly: Path, stack: str, baseline: Path) -> str:
+        # Both sides are written with sorted keys, as syrupy stores the snapshots.
+        fresh_text = (assembly / f"{stack}.template.json").read_text()
+        assert fresh_text == json.dumps(json.loads(fresh_text), indent=1, sort_keys=True)
+        assert baseline.read_text() == json.dumps(
+            json.loads(baseline.read_text()), indent=1, sort_keys=True
+        )
         diffed.append((stack, json.loads(baseline.read_text())))
         return f"(cdk diff of {stack})"
 
