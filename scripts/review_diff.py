@@ -240,7 +240,9 @@ def read_baseline(name: str, *, base: str | None, root: Path = PROJECT_ROOT) -> 
     path = snapshot_path(name)
     if base is None:
         file = root / path
-        return json.loads(file.read_text()) if file.is_file() else None
+        return _parse(file.read_text(), str(path)) if file.is_file() else None
+    if shutil.which("git") is None:
+        raise UsageError("--base needs git, which was not found")
     result = subprocess.run(
         # cat-file, not show: `git show` takes a missing path for an empty pathspec match.
         ["git", "cat-file", "blob", f"{base}:{path.as_posix()}"],
@@ -250,7 +252,7 @@ def read_baseline(name: str, *, base: str | None, root: Path = PROJECT_ROOT) -> 
         check=False,
     )
     if result.returncode == 0:
-        return json.loads(result.stdout)  # type: ignore[no-any-return]
+        return _parse(result.stdout, f"{base}:{path.as_posix()}")
     check = subprocess.run(
         ["git", "rev-parse", "--verify", "--quiet", f"{base}^{{commit}}"],
         cwd=root,
@@ -263,12 +265,22 @@ def read_baseline(name: str, *, base: str | None, root: Path = PROJECT_ROOT) -> 
     return None  # the file did not exist at that revision
 
 
+def _parse(text: str, where: str) -> Template:
+    try:
+        template: Template = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise UsageError(f"{where} is not a JSON template: {error}") from None
+    return template
+
+
 def synthesize(outdir: Path) -> dict[str, Path]:
     """Synthesize as the snapshot tests do; returns each name's fresh template path."""
     sys.path.insert(0, str(PROJECT_ROOT))
     from stacks.node_runtime import use_project_node
 
     use_project_node()
+    from jsii.errors import JSIIError
+
     from sagemaker_serverless import ServerlessConfigError
     from tests.synth import synthesize_pipeline
 
@@ -276,6 +288,8 @@ def synthesize(outdir: Path) -> dict[str, Path]:
         synthesized = synthesize_pipeline(outdir)
     except ServerlessConfigError as error:
         raise UsageError(str(error)) from None
+    except JSIIError as error:  # e.g. an unacknowledged cdk-nag error fails the synth
+        raise UsageError(f"synthesis failed: {error}") from None
     paths = {
         stage.environment.name: outdir / f"{stage.environment.stack_name}.template.json"
         for stage in synthesized.stack.stages

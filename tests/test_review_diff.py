@@ -267,6 +267,9 @@ def test_baselines_come_from_a_git_revision(tmp_path: Path) -> None:
     assert read_baseline("pipeline", base="HEAD", root=tmp_path) is None
     with pytest.raises(review_diff.UsageError, match="'no-such-ref' is not a git revision"):
         read_baseline("dev", base="no-such-ref", root=tmp_path)
+    path.write_text("<<<<<<< merge conflict")
+    with pytest.raises(review_diff.UsageError, match=r"test_template_snapshot\[dev\].json is not"):
+        read_baseline("dev", base=None, root=tmp_path)
 
 
 @pytest.mark.cli
