@@ -174,8 +174,14 @@ def _acknowledge(scope: IConstruct, reason: str, *finding_ids: str) -> None:
     )
 
 
-def _compliance(rule: str) -> list[str]:
-    return [f"{pack}-{rule}" for pack in _COMPLIANCE_PACKS]
+def _compliance(rule: str, packs: Sequence[str] = _COMPLIANCE_PACKS) -> list[str]:
+    return [f"{pack}-{rule}" for pack in packs]
+
+
+# NIST 800-53 R5 has no CodeBuild source rule; HIPAA and PCI DSS do.
+_SOURCE_REPO_URL = _compliance(
+    "CodeBuildProjectSourceRepoUrl", packs=("HIPAA.Security", "PCI.DSS.321")
+)
 
 
 def _iam5(*items: str) -> list[str]:
@@ -246,7 +252,7 @@ def acknowledge_pipeline_findings(stack: PipelineStack) -> None:
     # The synth project: reads the source, writes cdk.out.
     synth = stack.pipeline.synth_project
     synth_role = _role_of(synth.role)
-    _acknowledge(synth, REASON_CODEPIPELINE_SOURCE, *_compliance("CodeBuildProjectSourceRepoUrl"))
+    _acknowledge(synth, REASON_CODEPIPELINE_SOURCE, *_SOURCE_REPO_URL)
     _acknowledge(synth_role, REASON_INLINE_POLICY, *inline)
     _acknowledge(
         synth_role,
@@ -260,9 +266,7 @@ def acknowledge_pipeline_findings(stack: PipelineStack) -> None:
     # Self-mutation: `cdk deploy` of this stack through the bootstrap roles.
     mutation = stack.pipeline.self_mutation_project
     mutation_role = _role_of(mutation.role)
-    _acknowledge(
-        mutation, REASON_CODEPIPELINE_SOURCE, *_compliance("CodeBuildProjectSourceRepoUrl")
-    )
+    _acknowledge(mutation, REASON_CODEPIPELINE_SOURCE, *_SOURCE_REPO_URL)
     _acknowledge(mutation_role, REASON_INLINE_POLICY, *inline)
     _acknowledge(
         mutation_role, REASON_ARTIFACT_GRANTS, *findings.artifact_read, *findings.artifact_key
@@ -277,7 +281,7 @@ def acknowledge_pipeline_findings(stack: PipelineStack) -> None:
     # Asset publishing: one role for every asset project.
     assets = stack.pipeline.node.find_child("Assets")
     asset_role = _role_of(assets.node.find_child("FileRole"))
-    _acknowledge(assets, REASON_CODEPIPELINE_SOURCE, *_compliance("CodeBuildProjectSourceRepoUrl"))
+    _acknowledge(assets, REASON_CODEPIPELINE_SOURCE, *_SOURCE_REPO_URL)
     _acknowledge(asset_role, REASON_INLINE_POLICY, *inline)
     _acknowledge(asset_role, REASON_ARTIFACT_GRANTS, *findings.artifact_read)
     _acknowledge(
@@ -299,9 +303,7 @@ def acknowledge_pipeline_findings(stack: PipelineStack) -> None:
     # CodeBuild grants are CDK's.
     for step in stack.smoke_steps.values():
         project = step.project
-        _acknowledge(
-            project, REASON_CODEPIPELINE_SOURCE, *_compliance("CodeBuildProjectSourceRepoUrl")
-        )
+        _acknowledge(project, REASON_CODEPIPELINE_SOURCE, *_SOURCE_REPO_URL)
         role = _role_of(project.role)
         _acknowledge(role, REASON_INLINE_POLICY, *inline)
         _acknowledge(role, REASON_ARTIFACT_GRANTS, *findings.artifact_read, *findings.artifact_key)

@@ -20,6 +20,7 @@ import pytest
 from aws_cdk import aws_iam as iam
 
 from sagemaker_serverless import ServerlessConfigError
+from stacks import pipeline_stack
 from stacks.app import build_pipeline
 from stacks.config import ENVIRONMENTS, EnvironmentConfig
 from stacks.pipeline_config import (
@@ -356,6 +357,27 @@ def test_acknowledgements_are_specific_and_reasoned(pipeline_app: SynthesizedPip
         assert len(reason) > 80, (path, rule)
         # Wildcard findings are acknowledged one by one, never the whole rule.
         assert rule != "Annotation::AwsSolutions-IAM5", path
+
+
+def test_every_acknowledgement_matches_a_real_finding(
+    pipeline_app: SynthesizedPipeline, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The same pipeline built without acknowledgements (and without the synth-time gate):
+    # its raw findings. Every acknowledgement must cover at least one of them at or below the
+    # construct it is attached to: none is stale, none is broader than a finding.
+    monkeypatch.setattr(pipeline_stack, "acknowledge_pipeline_findings", lambda stack: None)
+    monkeypatch.setattr(pipeline_stack, "add_pipeline_nag_checks", lambda stack: None)
+    app = new_app()
+    for key, value in PIPELINE_EXAMPLE_CONTEXT.items():
+        app.node.set_context(key, value)
+    bare = build_pipeline(app, pipeline=None)
+    assert bare is not None
+    raw = {(f.rule, f.path) for f in nag_findings(pipeline_nag_scopes(bare))}
+    assert len(raw) > 100
+    for path, rule, _ in acknowledgements(pipeline_app.stack.node.root):
+        rule_id = rule.removeprefix("Annotation::")
+        covered = [p for r, p in raw if r == rule_id and (p == path or p.startswith(f"{path}/"))]
+        assert covered, (path, rule_id)
 
 
 def test_an_unacknowledged_wildcard_is_reported() -> None:
