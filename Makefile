@@ -19,12 +19,24 @@ PY_STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 # loglevel=error: npm 11 warns about machine-wide npmrc keys it no longer knows (e.g. nodedir).
 CDK := NPM_CONFIG_LOGLEVEL=error npx --no-install cdk
+# Extra `cdk synth` arguments, e.g. the pipeline's `-c pipeline:...` context (see synth-pipeline).
+CDK_SYNTH_ARGS ?=
+# The README's example pipeline: placeholder connection and accounts, for an offline synth.
+PIPELINE_EXAMPLE_ARGS := \
+	-c pipeline:connectionArn=arn:aws:codeconnections:eu-west-1:111111111111:connection/00000000-0000-0000-0000-000000000000 \
+	-c pipeline:repository=my-org/sagemaker-serverless \
+	-c pipeline:branch=main \
+	-c pipeline:account=111111111111 \
+	-c pipeline:region=eu-west-1 \
+	-c pipeline:targets=dev=222222222222/eu-west-1,staging=333333333333/eu-west-1,prod=444444444444/eu-west-1
 
-.PHONY: help setup synth test lint typecheck snapshot-update sample-model serve bench clean
+.PHONY: help setup synth synth-pipeline review test lint typecheck snapshot-update sample-model serve bench clean
 
 help:
 	@echo "make synth            set up, then synthesize every environment's template into cdk.out/"
+	@echo "make synth-pipeline   synthesize with the README's example pipeline (offline, placeholders)"
 	@echo "make test             set up, then run lint, type checks and the whole test suite"
+	@echo "make review           diff fresh templates against the reviewed snapshots (REVIEW_ARGS=--base REF)"
 	@echo "make snapshot-update  rewrite the template snapshots after a deliberate change"
 	@echo "make sample-model     rebuild model/model.tar.gz from the offline sample data"
 	@echo "make serve            serve model/model.tar.gz on http://127.0.0.1:8080 (MODEL=, PORT=)"
@@ -45,8 +57,11 @@ $(NODE_STAMP): package.json package-lock.json $(PY_STAMP)
 
 synth: setup
 	rm -rf cdk.out
-	$(CDK) synth --quiet
+	$(CDK) synth --quiet $(CDK_SYNTH_ARGS)
 	@echo "Templates written:"; ls -1 cdk.out/*.template.json
+
+synth-pipeline:
+	$(MAKE) synth CDK_SYNTH_ARGS="$(PIPELINE_EXAMPLE_ARGS)"
 
 test: setup lint typecheck
 	$(VENV)/bin/python -m pytest
@@ -60,6 +75,10 @@ typecheck: $(PY_STAMP)
 
 bench: setup
 	$(VENV)/bin/python scripts/bench.py $(BENCH_ARGS)
+
+# What a change does to each environment's template and the pipeline's, against the snapshots.
+review: setup
+	$(VENV)/bin/python scripts/review_diff.py $(REVIEW_ARGS)
 
 snapshot-update: setup
 	$(VENV)/bin/python -m pytest tests/test_snapshots.py --snapshot-update

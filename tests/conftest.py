@@ -10,7 +10,13 @@ use_project_node()  # before anything imports aws_cdk: no Node.js end-of-life ba
 
 import pytest  # noqa: E402
 
-from tests.synth import SNAPSHOT_ENVIRON, SynthesizedApp, synthesize  # noqa: E402
+from tests.synth import (  # noqa: E402
+    SNAPSHOT_ENVIRON,
+    SynthesizedApp,
+    SynthesizedPipeline,
+    synthesize,
+    synthesize_pipeline,
+)
 
 
 @pytest.fixture(scope="session")
@@ -28,3 +34,9 @@ def agnostic_app(tmp_path_factory: pytest.TempPathFactory) -> SynthesizedApp:
 @pytest.fixture(scope="session")
 def project_root() -> Path:
     return Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def pipeline_app(tmp_path_factory: pytest.TempPathFactory) -> SynthesizedPipeline:
+    """The app with the README's example pipeline configured (what `make synth-pipeline` does)."""
+    return synthesize_pipeline(tmp_path_factory.mktemp("pipeline"))

@@ -13,6 +13,8 @@ import aws_cdk as cdk
 from stacks.app import build_app
 from stacks.compliance import add_compliance_checks
 from stacks.config import ENVIRONMENTS, PROJECT_ROOT, EnvironmentConfig
+from stacks.pipeline_config import PIPELINE_STACK_NAME
+from stacks.pipeline_stack import PipelineStack
 from stacks.serverless_stack import ServerlessEndpointStack
 
 # What a reviewer sees in the snapshots: a typical account and region, fixed so that the
@@ -62,3 +64,55 @@ def synthesize(
     add_compliance_checks(app)  # as app.py does: a finding fails the synth
     app.synth()
     return SynthesizedApp(stacks=stacks, outdir=outdir)
+
+
+# The README's example pipeline (placeholder connection and accounts), as `make synth-pipeline`
+# passes it with -c; tests/test_pipeline.py checks that the Makefile says the same.
+PIPELINE_EXAMPLE_CONTEXT = {
+    "pipeline:connectionArn": (
+        "arn:aws:codeconnections:eu-west-1:111111111111:connection/"
+        "00000000-0000-0000-0000-000000000000"
+    ),
+    "pipeline:repository": "my-org/sagemaker-serverless",
+    "pipeline:branch": "main",
+    "pipeline:account": "111111111111",
+    "pipeline:region": "eu-west-1",
+    "pipeline:targets": (
+        "dev=222222222222/eu-west-1,staging=333333333333/eu-west-1,prod=444444444444/eu-west-1"
+    ),
+}
+
+
+@dataclass(frozen=True)
+class SynthesizedPipeline:
+    stack: PipelineStack
+    outdir: Path
+
+    @property
+    def template_path(self) -> Path:
+        return self.outdir / f"{self.stack.artifact_id}.template.json"
+
+    def template(self) -> dict[str, Any]:
+        template: dict[str, Any] = json.loads(self.template_path.read_text())
+        return template
+
+    def stage_template(self, environment: str, stack: cdk.Stack) -> dict[str, Any]:
+        """A template of ``environment``'s stage (its nested cloud assembly)."""
+        stage = next(s for s in self.stack.stages if s.environment.name == environment)
+        path = self.outdir / stage.artifact_id / stack.template_file
+        template: dict[str, Any] = json.loads(path.read_text())
+        return template
+
+
+def synthesize_pipeline(
+    outdir: Path, context: Mapping[str, str] = PIPELINE_EXAMPLE_CONTEXT
+) -> SynthesizedPipeline:
+    """The app with the example pipeline configured through context, as `-c` gives it."""
+    app = new_app(outdir)
+    for key, value in context.items():
+        app.node.set_context(key, value)
+    build_app(app, environ=SNAPSHOT_ENVIRON)  # the env stacks as in their snapshots
+    stack = app.node.find_child(PIPELINE_STACK_NAME)
+    assert isinstance(stack, PipelineStack)
+    app.synth()
+    return SynthesizedPipeline(stack=stack, outdir=outdir)

@@ -1,4 +1,4 @@
-"""One snapshot file per environment: the full synthesized template a reviewer reads in a PR.
+"""One snapshot file per environment and one for the pipeline: the templates a reviewer reads.
 
 After a deliberate infrastructure change, run `make snapshot-update` and commit the new files.
 """
@@ -21,9 +21,14 @@ def snapshot_json(snapshot: SnapshotAssertion) -> SnapshotAssertion:
     return snapshot.use_extension(JSONSnapshotExtension)
 
 
-@pytest.mark.parametrize("environment", [config.name for config in ENVIRONMENTS])
+@pytest.mark.parametrize("environment", [*(config.name for config in ENVIRONMENTS), "pipeline"])
 def test_template_snapshot(
-    regional_app: SynthesizedApp, snapshot_json: SnapshotAssertion, environment: str
+    request: pytest.FixtureRequest, snapshot_json: SnapshotAssertion, environment: str
 ) -> None:
-    template: dict[str, Any] = json.loads(regional_app.template_text(environment))
+    template: dict[str, Any]
+    if environment == "pipeline":  # the README's example pipeline (`make synth-pipeline`)
+        template = request.getfixturevalue("pipeline_app").template()
+    else:
+        regional_app: SynthesizedApp = request.getfixturevalue("regional_app")
+        template = json.loads(regional_app.template_text(environment))
     assert template == snapshot_json
