@@ -25,6 +25,8 @@ CDK := NPM_CONFIG_LOGLEVEL=error npx --no-install cdk
 help:
 	@echo "make synth            set up, then synthesize every environment's template into cdk.out/"
 	@echo "make test             set up, then run lint, type checks and the whole test suite"
+	@echo "make rehearse         set up, then rehearse bootstrap, deploy, smoke test, update and destroy"
+	@echo "                      with the real CDK CLI against moto (offline, no AWS account)"
 	@echo "make snapshot-update  rewrite the template snapshots after a deliberate change"
 	@echo "make sample-model     rebuild model/model.tar.gz from the offline sample data"
 	@echo "make clean            remove cdk.out and caches (keeps .venv and node_modules)"
@@ -55,6 +57,11 @@ lint: $(PY_STAMP)
 
 typecheck: $(PY_STAMP)
 	$(VENV)/bin/mypy
+
+# The deploy rehearsal (scripts/rehearse.py): cloud assemblies, HOME and logs go to a temp dir.
+.PHONY: rehearse
+rehearse: setup
+	$(VENV)/bin/python -m scripts.rehearse
 
 snapshot-update: setup
 	$(VENV)/bin/python -m pytest tests/test_snapshots.py --snapshot-update

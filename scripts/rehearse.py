@@ -7,7 +7,8 @@ Starts moto in server mode on a free loopback port and drives the pinned CDK CLI
 (``npx --no-install cdk``) against it with dummy credentials (account 123456789012, us-east-1):
 
 1. ``cdk synth`` of app.py, ``cdk bootstrap``, then ``cdk deploy`` of every stack; each deployed
-   stack must hold every resource of its template (or one moto is known to skip) and its outputs;
+   stack must hold every resource of its template and its outputs (a type moto lacks gets a
+   placeholder from scripts/rehearsal_moto.py, and is noted);
 2. scripts/smoke_test.py against each stack's endpoint (the ``EndpointName`` output), with the
    answer set through moto's API first: moto returns canned inference bodies, so this proves the
    wiring (stack -> output -> endpoint -> runtime call -> answer check), never the model;
@@ -231,16 +232,8 @@ class MotoServer:
 
     def stop(self) -> None:
         process, self.process = self.process, None
-        if process is None or process.poll() is not None:
-            return
-        for sig, wait in ((signal.SIGTERM, 5.0), (signal.SIGKILL, 5.0)):
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, sig)
-            try:
-                process.wait(timeout=wait)
-                return
-            except subprocess.TimeoutExpired:
-                continue
+        if process is not None:
+            stop_process_group(process)
 
     def log_text(self) -> str:
         try:
@@ -346,22 +339,27 @@ class Runner:
         log = self.log_dir / f"{self.count:02d}-{label}.log"
         shown = " ".join(shlex.quote(a) for a in args).replace(str(PROJECT_ROOT) + "/", "")
         self.say(f"    $ {shown}")
+        # Each command in its own process group: on a timeout or Ctrl-C, all of it is stopped
+        # (npx starts npm, a shell and node below it).
+        process = subprocess.Popen(
+            list(args),
+            cwd=PROJECT_ROOT,
+            env=self.env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
+        )
         try:
-            completed = subprocess.run(
-                list(args),
-                cwd=PROJECT_ROOT,
-                env=self.env,
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT,
-                text=True,
-                timeout=COMMAND_TIMEOUT,
-                check=False,
-            )
-        except subprocess.TimeoutExpired as error:
+            output, _ = process.communicate(timeout=COMMAND_TIMEOUT)
+        except subprocess.TimeoutExpired:
             raise RehearsalFailedError(
-                f"{args[1]} did not finish within {error.timeout:.0f}s"
+                f"`{shown}` did not finish within {COMMAND_TIMEOUT:.0f}s"
             ) from None
+        finally:
+            stop_process_group(process)
+        completed = subprocess.CompletedProcess(args, process.returncode, output)
         log.write_text(completed.stdout)
         if self.verbose:
             for line in completed.stdout.splitlines():
@@ -375,6 +373,20 @@ class Runner:
 
     def cdk(self, *args: str, check: bool = True) -> CommandResult:
         return self.run([str(NPX), "--no-install", "cdk", *args], check=check)
+
+
+def stop_process_group(process: subprocess.Popen[Any], grace: float = 5.0) -> None:
+    """Stop ``process`` and everything in its process group (it must lead its own group)."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        if process.poll() is not None:
+            break
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, sig)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=grace)
+    # Children the group leader left behind (it exited, they did not).
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, signal.SIGKILL)
 
 
 def tail(text: str, lines: int = 12) -> str:
