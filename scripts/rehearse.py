@@ -185,15 +185,29 @@ class MotoServer:
     def __init__(self, *, log_path: Path, startup_timeout: float = 30.0) -> None:
         self.log_path = log_path
         self.startup_timeout = startup_timeout
+        self.process: subprocess.Popen[bytes] | None = None
+        self._pick_port()
+
+    def _pick_port(self) -> None:
         self.port = free_loopback_port()
         # localhost, not 127.0.0.1: moto resolves template URLs (S3) by host name.
         self.url = f"http://localhost:{self.port}"
-        self.process: subprocess.Popen[bytes] | None = None
 
     def __enter__(self) -> MotoServer:
         return self.start()
 
-    def start(self) -> MotoServer:
+    def start(self, attempts: int = 3) -> MotoServer:
+        """Start the server; another port if the free one was taken in between."""
+        for attempt in range(1, attempts + 1):
+            try:
+                return self._start_once()
+            except RehearsalFailedError:
+                if attempt == attempts or "Address already in use" not in self.log_text():
+                    raise
+                self._pick_port()
+        raise AssertionError("unreachable")
+
+    def _start_once(self) -> MotoServer:
         command = [sys.executable, "-m", "scripts.rehearsal_moto"]
         command += ["-H", "127.0.0.1", "-p", str(self.port)]
         with self.log_path.open("wb") as log:

@@ -401,6 +401,19 @@ def test_moto_server_stops_with_its_process_group_on_interrupt(tmp_path: Path) -
     assert port_is_closed(server.port)
 
 
+def test_moto_server_moves_to_another_port_if_its_port_was_taken(tmp_path: Path) -> None:
+    with socket.socket() as squatter:
+        squatter.bind(("127.0.0.1", 0))
+        squatter.listen()
+        taken = squatter.getsockname()[1]
+        server = rehearse.MotoServer(log_path=tmp_path / "moto.log")
+        server.port, server.url = taken, f"http://localhost:{taken}"  # as if taken in between
+        with server:
+            assert server.port != taken
+            assert server.url == f"http://localhost:{server.port}"
+    assert port_is_closed(server.port)
+
+
 def test_a_failing_step_stops_the_server_and_is_reported(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
