@@ -37,6 +37,8 @@ help:
 	@echo "make synth-pipeline   synthesize with the README's example pipeline (offline, placeholders)"
 	@echo "make test             set up, then run lint, type checks and the whole test suite"
 	@echo "make review           diff fresh templates against the reviewed snapshots (REVIEW_ARGS=--base REF)"
+	@echo "make rehearse         set up, then rehearse bootstrap, deploy, smoke test, update and destroy"
+	@echo "                      with the real CDK CLI against moto (offline, no AWS account)"
 	@echo "make snapshot-update  rewrite the template snapshots after a deliberate change"
 	@echo "make sample-model     rebuild model/model.tar.gz from the offline sample data"
 	@echo "make serve            serve model/model.tar.gz on http://127.0.0.1:8080 (MODEL=, PORT=)"
@@ -79,6 +81,10 @@ bench: setup
 # What a change does to each environment's template and the pipeline's, against the snapshots.
 review: setup
 	$(VENV)/bin/python scripts/review_diff.py $(REVIEW_ARGS)
+# The deploy rehearsal (scripts/rehearse.py): cloud assemblies, HOME and logs go to a temp dir.
+.PHONY: rehearse
+rehearse: setup
+	$(VENV)/bin/python -m scripts.rehearse
 
 snapshot-update: setup
 	$(VENV)/bin/python -m pytest tests/test_snapshots.py --snapshot-update

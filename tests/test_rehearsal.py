@@ -1,0 +1,482 @@
+"""scripts/rehearse.py: the offline deploy rehearsal, end to end and piece by piece.
+
+The end-to-end test (marker ``rehearsal``) drives the real CDK CLI against a moto server. The
+other tests make each check fail on purpose against moto's in-process mock, so a rehearsal that
+stopped noticing a broken deploy, update or destroy would fail here.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+from moto.cloudformation import parsing
+
+from sagemaker_serverless._limits import MEMORY_SIZES_IN_MB
+from scripts import rehearsal_app, rehearsal_moto, rehearse
+from scripts.rehearse import RehearsalFailedError, Report
+from scripts.update_plan import ReplacementRules, plan_update
+from stacks.config import ENVIRONMENTS, STACK_NAME_PREFIX
+from stacks.serverless_stack import OUTPUT_ENDPOINT_NAME
+
+REGION = "us-east-1"
+
+
+def test_constants_match_the_stacks_and_helpers() -> None:
+    assert rehearse.STACK_NAME_PREFIX == STACK_NAME_PREFIX
+    assert rehearse.OUTPUT_ENDPOINT_NAME == OUTPUT_ENDPOINT_NAME
+    assert rehearse.SERVERLESS_MEMORY_SIZES == MEMORY_SIZES_IN_MB
+    assert rehearse.MEMORY_OVERRIDE_CONTEXT == rehearsal_app.MEMORY_OVERRIDE_CONTEXT
+    assert rehearse.PLACEHOLDER_MARKER == rehearsal_moto.PLACEHOLDER_MARKER
+
+
+def test_cli_environment_uses_the_emulator_and_nothing_of_the_users_setup(
+    tmp_path: Path,
+) -> None:
+    user = {
+        "PATH": "/usr/bin",
+        "HOME": "/home/someone",
+        "LANG": "C.UTF-8",
+        "AWS_PROFILE": "production",
+        "AWS_ACCESS_KEY_ID": "AKIAREAL",
+        "AWS_SESSION_TOKEN": "real-token",
+        "CDK_DEFAULT_ACCOUNT": "999999999999",
+    }
+    env = rehearse.cli_environment(endpoint_url="http://localhost:1234", home=tmp_path, base=user)
+
+    assert "AWS_PROFILE" not in env
+    assert "AWS_SESSION_TOKEN" not in env
+    assert env["AWS_ACCESS_KEY_ID"] == "testing"
+    assert env["AWS_ENDPOINT_URL"] == "http://localhost:1234"
+    assert env["CDK_DEFAULT_ACCOUNT"] == rehearse.ACCOUNT
+    assert env["HOME"] == str(tmp_path)
+    assert env["AWS_CONFIG_FILE"].startswith(str(tmp_path))
+    assert env["PATH"].split(os.pathsep)[0] == str(rehearse.VENV_BIN)
+    assert env["LANG"] == "C.UTF-8"
+    # jsii keeps using the user's package cache, so synth does not unpack aws-cdk-lib anew.
+    assert env["JSII_RUNTIME_PACKAGE_CACHE_ROOT"].startswith("/home/someone/")
+
+
+@pytest.mark.parametrize(("current", "expected"), [(1024, 2048), (2048, 3072), (6144, 5120)])
+def test_next_memory_size(current: int, expected: int) -> None:
+    assert rehearse.next_memory_size(current) == expected
+
+
+def test_rehearsal_app_memory_override() -> None:
+    assert rehearsal_app.with_memory_override(ENVIRONMENTS, None) == ENVIRONMENTS
+    changed = rehearsal_app.with_memory_override(ENVIRONMENTS, "staging=4096")
+    assert [e.memory_size_in_mb for e in changed if e.name == "staging"] == [4096]
+    assert [e for e in changed if e.name != "staging"] == [
+        e for e in ENVIRONMENTS if e.name != "staging"
+    ]
+    for bad in ("dev", "dev=", "=3072", "dev=lots"):
+        with pytest.raises(rehearsal_app.OverrideError, match="ENVIRONMENT=MEGABYTES"):
+            rehearsal_app.parse_memory_override(bad)
+    with pytest.raises(rehearsal_app.OverrideError, match="no environment 'qa'"):
+        rehearsal_app.with_memory_override(ENVIRONMENTS, "qa=2048")
+
+
+def test_usage_error_exits_2_before_starting_anything(capsys: pytest.CaptureFixture[str]) -> None:
+    assert rehearse.main(["--update-memory", "1000"]) == 2
+    captured = capsys.readouterr()
+    assert "is not one of 1024, 2048" in captured.out
+    assert "Traceback" not in captured.err
+
+
+# --- checks against moto's in-process mock ----------------------------------------------------
+
+
+@pytest.fixture
+def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ENDPOINT_URL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+    with mock_aws():
+        yield
+
+
+def client(service: str) -> Any:
+    return boto3.client(service, region_name=REGION)
+
+
+def serverless_template(memory: int) -> dict[str, Any]:
+    """A miniature of the stacks: role, model, serverless config, endpoint, output."""
+    return {
+        "Resources": {
+            "Role": {
+                "Type": "AWS::IAM::Role",
+                "Properties": {
+                    "AssumeRolePolicyDocument": {
+                        "Version": "2012-10-17",
+                        "Statement": [
+                            {
+                                "Effect": "Allow",
+                                "Principal": {"Service": "sagemaker.amazonaws.com"},
+                                "Action": "sts:AssumeRole",
+                            }
+                        ],
+                    }
+                },
+            },
+            "Model": {
+                "Type": "AWS::SageMaker::Model",
+                "Properties": {
+                    "ExecutionRoleArn": {"Fn::GetAtt": ["Role", "Arn"]},
+                    "PrimaryContainer": {"Image": "img:1", "ModelDataUrl": "s3://b/m.tar.gz"},
+                },
+            },
+            "Config": {
+                "Type": "AWS::SageMaker::EndpointConfig",
+                "Properties": {
+                    "ProductionVariants": [
+                        {
+                            "VariantName": "AllTraffic",
+                            "ModelName": {"Fn::GetAtt": ["Model", "ModelName"]},
+                            "InitialVariantWeight": 1,
+                            "ServerlessConfig": {"MemorySizeInMB": memory, "MaxConcurrency": 2},
+                        }
+                    ]
+                },
+            },
+            "Endpoint": {
+                "Type": "AWS::SageMaker::Endpoint",
+                "Properties": {
+                    "EndpointName": "fixed-name",
+                    "EndpointConfigName": {"Fn::GetAtt": ["Config", "EndpointConfigName"]},
+                },
+            },
+        },
+        "Outputs": {"EndpointName": {"Value": {"Fn::GetAtt": ["Endpoint", "EndpointName"]}}},
+    }
+
+
+def create_stack(name: str, template: dict[str, Any]) -> None:
+    client("cloudformation").create_stack(StackName=name, TemplateBody=json.dumps(template))
+
+
+def check_deployed(
+    template: dict[str, Any], report: Report, not_emulated: set[str] | None = None
+) -> dict[str, str]:
+    return rehearse.check_deployed_stack(
+        client("cloudformation"),
+        stack_name="s",
+        template=template,
+        not_emulated_types=not_emulated or set(),
+        expected_status="CREATE_COMPLETE",
+        report=report,
+    )
+
+
+@pytest.mark.usefixtures("aws")
+def test_deployed_stack_check_passes_and_notes_moto_endpoint_names() -> None:
+    template = serverless_template(2048)
+    create_stack("s", template)
+    report = Report()
+
+    outputs = check_deployed(template, report)
+    rehearse.check_endpoint_names(
+        stack_name="s", template=template, endpoint_name=outputs["EndpointName"], report=report
+    )
+
+    assert outputs["EndpointName"].startswith("s-Endpoint-")
+    assert list(report.notes) == ["endpoint-name"]
+
+
+@pytest.mark.usefixtures("aws")
+def test_deployed_stack_check_fails_on_a_missing_resource_or_status() -> None:
+    deployed = serverless_template(2048)
+    create_stack("s", deployed)
+    expected = json.loads(json.dumps(deployed))
+    expected["Resources"]["Extra"] = {"Type": "AWS::SNS::Topic", "Properties": {}}
+
+    with pytest.raises(RehearsalFailedError, match=r"Extra \(AWS::SNS::Topic\) is in the templ"):
+        check_deployed(expected, Report())
+    with pytest.raises(RehearsalFailedError, match="s is CREATE_COMPLETE, not UPDATE_COMPLETE"):
+        rehearse.check_deployed_stack(
+            client("cloudformation"),
+            stack_name="s",
+            template=deployed,
+            not_emulated_types=set(),
+            expected_status="UPDATE_COMPLETE",
+            report=Report(),
+        )
+
+
+@pytest.mark.usefixtures("aws")
+@pytest.mark.filterwarnings("ignore:Tried to parse:UserWarning")  # moto skipping the Alarm
+def test_types_moto_skips_are_noted_not_passed_silently() -> None:
+    template = {
+        "Resources": {
+            "Topic": {"Type": "AWS::SNS::Topic", "Properties": {}},
+            "Alarm": {
+                "Type": "AWS::CloudWatch::Alarm",
+                "Properties": {"AlarmActions": [{"Ref": "Topic"}], "Threshold": 1},
+            },
+        },
+        "Outputs": {"AlarmName": {"Value": {"Ref": "Alarm"}}},
+    }
+    with pytest.warns(UserWarning, match="AWS::CloudWatch::Alarm"):
+        create_stack("s", template)
+
+    with pytest.raises(RehearsalFailedError, match="Alarm"):
+        check_deployed(template, Report())  # not known as not emulated: a real failure
+    report = Report()
+    check_deployed(template, report, not_emulated={"AWS::CloudWatch::Alarm"})
+    assert report.notes["not-emulated"].details == [
+        "AWS::CloudWatch::Alarm",
+        "output AlarmName dropped (reads Alarm)",
+    ]
+
+
+@pytest.mark.usefixtures("aws")
+def test_placeholders_let_moto_deploy_templates_that_read_unsupported_types(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(
+        parsing, "resource_class_from_type", rehearsal_moto.resource_class_from_type
+    )
+    monkeypatch.setattr(rehearsal_moto, "_announced", set())
+    template = {
+        "Resources": {
+            "Alarm": {"Type": "AWS::CloudWatch::Alarm", "Properties": {"Threshold": 1}},
+            "Dashboard": {
+                "Type": "AWS::CloudWatch::Dashboard",
+                "Properties": {
+                    "DashboardBody": {
+                        "Fn::Join": ["", ['{"alarm":"', {"Fn::GetAtt": ["Alarm", "Arn"]}, '"}']]
+                    }
+                },
+            },
+        }
+    }
+    create_stack("s", template)  # without the placeholder: "Fn::GetAtt references undefined"
+
+    report = Report()
+    check_deployed(template, report, not_emulated={"AWS::CloudWatch::Alarm"})
+    assert report.notes["not-emulated"].details == ["AWS::CloudWatch::Alarm"]
+    assert f"{rehearse.PLACEHOLDER_MARKER} AWS::CloudWatch::Alarm" in capsys.readouterr().err
+    (dashboard,) = client("cloudwatch").list_dashboards()["DashboardEntries"]
+    body = client("cloudwatch").get_dashboard(DashboardName=dashboard["DashboardName"])
+    assert ":placeholder/s-Alarm-" in body["DashboardBody"]
+    client("cloudformation").delete_stack(StackName="s")
+    assert rehearse.stack_is_gone(client("cloudformation"), "s")
+
+
+def update_to(memory: int) -> dict[str, Any]:
+    template = serverless_template(memory)
+    client("cloudformation").update_stack(StackName="s", TemplateBody=json.dumps(template))
+    return template
+
+
+def check_update(
+    template: dict[str, Any], plan: Any, ids_before: dict[str, str], memory: int, report: Report
+) -> list[str]:
+    endpoint = rehearse.stack_physical_ids(client("cloudformation"), "s")["Endpoint"]
+    return rehearse.check_update_applied(
+        client("cloudformation"),
+        client("sagemaker"),
+        stack_name="s",
+        template=template,
+        plan=plan,
+        ids_before=ids_before,
+        memory_size_in_mb=memory,
+        endpoint_name=endpoint.split("/")[-1],
+        not_emulated_types=set(),
+        report=report,
+    )
+
+
+@pytest.mark.usefixtures("aws")
+def test_update_check_passes_when_the_config_carries_the_new_memory() -> None:
+    old = serverless_template(2048)
+    create_stack("s", old)
+    ids_before = rehearse.stack_physical_ids(client("cloudformation"), "s")
+    new = update_to(3072)
+    plan = plan_update(old, new, ReplacementRules.from_spec_database())
+    report = Report()
+
+    verified = check_update(new, plan, ids_before, 3072, report)
+
+    assert len(verified) == 1
+    assert verified[0].endswith(": 3072 MB")
+    # moto leaves the endpoint on the replaced config: noted, not taken as evidence.
+    assert list(report.notes) == ["endpoint-config-not-propagated"]
+
+
+@pytest.mark.usefixtures("aws")
+def test_update_check_fails_on_wrong_memory_or_unplanned_changes() -> None:
+    old = serverless_template(2048)
+    create_stack("s", old)
+    ids_before = rehearse.stack_physical_ids(client("cloudformation"), "s")
+    new = update_to(3072)
+    plan = plan_update(old, new, ReplacementRules.from_spec_database())
+
+    with pytest.raises(RehearsalFailedError, match=r"serves \['3072'\] MB, not 4096 MB"):
+        check_update(new, plan, ids_before, 4096, Report())
+    no_plan = plan_update(old, old, ReplacementRules.from_spec_database())
+    with pytest.raises(RehearsalFailedError, match="Config was not in the plan but changed"):
+        check_update(new, no_plan, ids_before, 3072, Report())
+
+
+@pytest.mark.usefixtures("aws")
+def test_update_check_fails_when_a_planned_replacement_did_not_happen() -> None:
+    old = serverless_template(2048)
+    create_stack("s", old)
+    ids_before = rehearse.stack_physical_ids(client("cloudformation"), "s")
+    changed = serverless_template(3072)
+    plan = plan_update(old, changed, ReplacementRules.from_spec_database())
+    # The stack is never updated: the planned replacement of Config did not happen.
+    with pytest.raises(RehearsalFailedError, match="Config was planned for replacement but kept"):
+        check_update(changed, plan, ids_before, 2048, Report())
+
+
+@pytest.mark.usefixtures("aws")
+def test_leftover_check_lists_every_sagemaker_resource() -> None:
+    assert rehearse.leftover_sagemaker_resources(client("sagemaker")) == {}
+    create_stack("s", serverless_template(2048))
+    leftovers = rehearse.leftover_sagemaker_resources(client("sagemaker"))
+    assert set(leftovers) == {"models", "endpoint configs", "endpoints"}
+    assert all(len(names) == 1 for names in leftovers.values())
+
+    client("cloudformation").delete_stack(StackName="s")
+    assert rehearse.stack_is_gone(client("cloudformation"), "s")
+    assert rehearse.leftover_sagemaker_resources(client("sagemaker")) == {}
+
+
+@pytest.mark.usefixtures("aws")
+def test_stack_is_gone_only_when_deleted() -> None:
+    assert rehearse.stack_is_gone(client("cloudformation"), "never-created")
+    create_stack("s", serverless_template(2048))
+    assert not rehearse.stack_is_gone(client("cloudformation"), "s")
+
+
+def test_only_moto_managed_policy_delete_conflicts_are_expected() -> None:
+    message = "Cannot delete entity, must detach all policies first."
+    with_policy = {"Resources": {"P": {"Type": "AWS::IAM::ManagedPolicy"}}}
+    without = {"Resources": {"R": {"Type": "AWS::IAM::Role"}}}
+    assert rehearse.is_managed_policy_delete_conflict(message, with_policy)
+    assert not rehearse.is_managed_policy_delete_conflict(message, without)
+    assert not rehearse.is_managed_policy_delete_conflict("Stack is in use", with_policy)
+
+
+# --- the moto server ------------------------------------------------------------------------
+
+
+def port_is_closed(port: int) -> bool:
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) != 0
+
+
+def test_moto_server_stops_with_its_process_group_on_interrupt(tmp_path: Path) -> None:
+    server = rehearse.MotoServer(log_path=tmp_path / "moto.log")
+    started: list[int] = []
+
+    def use_then_interrupt() -> None:
+        with server:
+            assert server.process is not None
+            started.append(server.process.pid)
+            with urllib.request.urlopen(f"{server.url}/moto-api/", timeout=5) as response:
+                assert response.status == 200
+            server.set_inference_answer("1.5\n")
+            raise KeyboardInterrupt  # what Ctrl-C (or SIGTERM, via the rehearsal) raises
+
+    with pytest.raises(KeyboardInterrupt):
+        use_then_interrupt()
+    (group,) = started
+    assert server.process is None
+    with pytest.raises(ProcessLookupError):
+        os.killpg(group, 0)
+    assert port_is_closed(server.port)
+
+
+def test_moto_server_moves_to_another_port_if_its_port_was_taken(tmp_path: Path) -> None:
+    with socket.socket() as squatter:
+        squatter.bind(("127.0.0.1", 0))
+        squatter.listen()
+        taken = squatter.getsockname()[1]
+        server = rehearse.MotoServer(log_path=tmp_path / "moto.log")
+        server.port, server.url = taken, f"http://localhost:{taken}"  # as if taken in between
+        with server:
+            assert server.port != taken
+            assert server.url == f"http://localhost:{server.port}"
+    assert port_is_closed(server.port)
+
+
+def test_a_failing_step_stops_the_server_and_is_reported(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken_synth(self: rehearse.Rehearsal) -> None:
+        with self.step("cdk synth (app.py)"):
+            raise RehearsalFailedError("synth broke")
+
+    monkeypatch.setattr(rehearse.Rehearsal, "synth", broken_synth)
+    report = Report()
+    rehearsal = rehearse.Rehearsal(rehearse.build_parser().parse_args([]), report)
+
+    with pytest.raises(RehearsalFailedError, match="synth broke"):
+        rehearsal.run(tmp_path)
+
+    assert [(step.name, step.ok) for step in report.steps] == [
+        ("start moto server", True),
+        ("cdk synth (app.py)", False),
+    ]
+    assert rehearsal.server.process is None
+    assert port_is_closed(rehearsal.server.port)
+
+
+# --- end to end -----------------------------------------------------------------------------
+
+
+@pytest.mark.rehearsal
+def test_rehearsal_end_to_end(project_root: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "scripts.rehearse", "--json"],
+        cwd=project_root,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-4000:]
+    report = json.loads(result.stdout)
+    assert report["ok"] is True, report["error"]
+    assert report["seconds"] < 240  # a few minutes at most, in CI too
+
+    stacks = [config.stack_name for config in ENVIRONMENTS]
+    steps = {step["name"]: step for step in report["steps"]}
+    assert all(step["ok"] for step in report["steps"])
+    for stack in stacks:
+        assert steps[f"deploy {stack}"]["detail"].startswith("CREATE_COMPLETE")
+        assert f"smoke test {stack}" in steps
+        assert f"destroy {stack}" in steps
+        assert report["smoke"][stack]["predictions"] == [float(rehearse.CANNED_PREDICTION)]
+    assert list(steps)[-1] == "check nothing is left behind"
+
+    dev = next(config for config in ENVIRONMENTS if config.name == "dev")
+    plan = report["plan"]
+    assert plan["stack"] == dev.stack_name
+    assert plan["memory_from"] == dev.memory_size_in_mb
+    assert plan["memory_to"] != dev.memory_size_in_mb
+    by_type = {change["type"]: change["action"] for change in plan["changes"]}
+    assert by_type["AWS::SageMaker::EndpointConfig"] == "replace"
+    assert by_type["AWS::SageMaker::Endpoint"] == "modify"  # in place: no downtime
+    assert plan["endpoint_downtime"] == []
+    assert "UPDATE_COMPLETE" in steps[f"apply update {dev.stack_name}"]["detail"]
+
+    notes = {note["key"] for note in report["notes"]}
+    assert {"direct-deploys", "bootstrap-parameter", "canned-inference"} <= notes
+    # The server it started is gone.
+    url = steps["start moto server"]["detail"]
+    assert port_is_closed(int(url.rsplit(":", 1)[1]))
