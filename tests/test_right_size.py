@@ -117,7 +117,8 @@ def test_a_real_run_recommends_a_valid_size_and_prints_its_figures(
     assert int(match.group(1)) in SIZES
     for figure in (
         r"artifact: [\d.]+ KB compressed, [\d.]+ KB uncompressed",
-        r"payload: the smoke script's sample row \(1 row\(s\), 38 bytes, text/csv\)",
+        rf"payload: the smoke script's sample row \(1 row\(s\), "
+        rf"{len(smoke_test.DEFAULT_PAYLOAD)} bytes, text/csv\)",
         r"load: 20 requests, concurrency 2, [\d.]+ s: p50 [\d.]+ ms, p95 [\d.]+ ms, "
         r"p99 [\d.]+ ms; failed 0",
         r"server memory: idle [\d.]+ MB \(VmRSS, model loaded\), after load [\d.]+ MB \(VmRSS\), "
