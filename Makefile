@@ -30,7 +30,7 @@ PIPELINE_EXAMPLE_ARGS := \
 	-c pipeline:region=eu-west-1 \
 	-c pipeline:targets=dev=222222222222/eu-west-1,staging=333333333333/eu-west-1,prod=444444444444/eu-west-1
 
-.PHONY: help setup synth synth-pipeline review test lint typecheck snapshot-update sample-model serve bench clean
+.PHONY: help setup synth synth-pipeline review test lint typecheck snapshot-update sample-model serve bench size clean
 
 help:
 	@echo "make synth            set up, then synthesize every environment's template into cdk.out/"
@@ -43,6 +43,7 @@ help:
 	@echo "make sample-model     rebuild model/model.tar.gz from the offline sample data"
 	@echo "make serve            serve model/model.tar.gz on http://127.0.0.1:8080 (MODEL=, PORT=)"
 	@echo "make bench            measure synth cost, scaling, test-suite time, local server (table)"
+	@echo "make size             recommend MemorySizeInMB from peak memory under load (MODEL=, CONCURRENCY=)"
 	@echo "make clean            remove cdk.out and caches (keeps .venv and node_modules)"
 
 setup: $(PY_STAMP) $(NODE_STAMP)
@@ -98,6 +99,12 @@ PORT ?= 8080
 
 serve: $(PY_STAMP)
 	$(VENV)/bin/python scripts/serve_local.py --model "$(MODEL)" --port "$(PORT)"
+
+# Right-size memory: the model in the local server under CONCURRENCY requests in flight.
+CONCURRENCY ?= 5
+
+size: $(PY_STAMP)
+	$(VENV)/bin/python scripts/right_size.py --model "$(MODEL)" --concurrency "$(CONCURRENCY)" $(SIZE_ARGS)
 
 clean:
 	rm -rf cdk.out .pytest_cache .mypy_cache .ruff_cache

@@ -33,6 +33,12 @@ ENDPOINTS_PER_STACK = 20
 TARGET_SYNTH_RATIO = 1.3
 TARGET_MS_PER_ENDPOINT = 25.0
 TARGET_SUITE_SECONDS = 60.0
+TARGET_COLD_START_S = 1.0
+TARGET_SERVER_OVERHEAD_MS = 1.0
+# The server section: requests per spawn and batch size (after a few unmeasured warm-up calls).
+SERVER_WARMUP_REQUESTS = 20
+SERVER_REQUESTS = 300
+SERVER_BATCH_ROWS = 100
 
 
 class UsageError(Exception):
@@ -310,10 +316,133 @@ def bench_suite(report: Report, runs: int) -> None:
     )
 
 
+@dataclass(frozen=True)
+class ServerSample:
+    """One spawn of the local server: cold start, latencies per batch size, peak memory."""
+
+    cold_start_s: float
+    server_ms: dict[int, list[float]]  # rows per request -> latency of each request
+    in_process_ms: dict[int, list[float]]
+    peak_rss_bytes: int
+
+
+def _server_sample(booster: Any, batches: dict[int, tuple[Any, bytes]]) -> ServerSample:
+    """Spawn serve_local.py on the sample model, time /ping, then keep-alive requests."""
+    import xgboost as xgb
+
+    from scripts.right_size import DEFAULT_MODEL, MeasurementError, ServerProcess, UsageError
+    from scripts.smoke_test import CheckFailedError, LocalServer
+
+    try:
+        server = ServerProcess.start(DEFAULT_MODEL)
+    except (MeasurementError, UsageError) as error:
+        raise RuntimeError(str(error)) from None
+    try:
+        client = LocalServer(server.url, timeout=30.0)
+        while client.request("GET", "/ping", headers={})[0] != 200:
+            time.sleep(0.01)  # the server loads the model before it listens: never in practice
+        cold_start_s = time.perf_counter() - server.started_at
+        headers = {"Content-Type": "text/csv"}
+        server_ms: dict[int, list[float]] = {}
+        in_process_ms: dict[int, list[float]] = {}
+        for rows, (array, body) in batches.items():
+            for _ in range(SERVER_WARMUP_REQUESTS):
+                client.request("POST", "/invocations", body=body, headers=headers)
+            timings = []
+            for _ in range(SERVER_REQUESTS):
+                started = time.perf_counter()
+                status, answer = client.request("POST", "/invocations", body=body, headers=headers)
+                timings.append((time.perf_counter() - started) * 1000)
+                if status != 200:
+                    raise RuntimeError(f"the local server answered {status}: {answer[:200]!r}")
+            server_ms[rows] = timings
+            # In-process: what a Python caller holding the rows pays (DMatrix + predict), with
+            # the server's settings (nthread=1); the difference is HTTP, CSV parsing, formatting.
+            local = []
+            for _ in range(SERVER_WARMUP_REQUESTS + SERVER_REQUESTS):
+                started = time.perf_counter()
+                booster.predict(xgb.DMatrix(array, nthread=1), validate_features=False)
+                local.append((time.perf_counter() - started) * 1000)
+            in_process_ms[rows] = local[SERVER_WARMUP_REQUESTS:]
+        client.close()
+        peak_rss_bytes = server.memory().peak_bytes
+    except (CheckFailedError, MeasurementError) as error:
+        raise RuntimeError(f"the local server: {error}") from None
+    finally:
+        server.stop()
+    return ServerSample(cold_start_s, server_ms, in_process_ms, peak_rss_bytes)
+
+
+def bench_server(report: Report, runs: int) -> None:
+    """The local inference server: cold start, warm latency against in-process, peak memory."""
+    if str(PROJECT_ROOT) not in sys.path:
+        sys.path.append(str(PROJECT_ROOT))
+    import numpy as np
+
+    from scripts.right_size import DEFAULT_MODEL, MIB, csv_payload, payload_rows
+    from scripts.serve_local import load_model, read_model_file
+    from scripts.smoke_test import percentile
+
+    try:
+        model = load_model(read_model_file(DEFAULT_MODEL))
+    except Exception as error:
+        raise RuntimeError(f"cannot load {DEFAULT_MODEL}: {error}") from None
+    batches: dict[int, tuple[Any, bytes]] = {}
+    for rows in (1, SERVER_BATCH_ROWS):
+        values = payload_rows(model.num_features, rows)
+        batches[rows] = (np.array(values), csv_payload(values))
+    samples = [_server_sample(model.booster, batches) for _ in range(runs)]
+
+    cold = tuple(s.cold_start_s * 1000 for s in samples)
+    report.add(
+        Row(
+            "server: cold start, spawn to first /ping 200",
+            "ms",
+            cold,
+            target=f"<= {TARGET_COLD_START_S * 1000:.0f}",
+            met=statistics.median(cold) <= TARGET_COLD_START_S * 1000,
+        )
+    )
+    for rows in batches:
+        label = "1 row" if rows == 1 else f"{rows} rows"
+        server_p50 = tuple(statistics.median(s.server_ms[rows]) for s in samples)
+        local_p50 = tuple(statistics.median(s.in_process_ms[rows]) for s in samples)
+        overhead = tuple(
+            server - local for server, local in zip(server_p50, local_p50, strict=True)
+        )
+        report.add(Row(f"server: {label}: p50 (keep-alive, http.client)", "ms", server_p50))
+        report.add(
+            Row(
+                f"server: {label}: p99",
+                "ms",
+                tuple(percentile(s.server_ms[rows], 99) for s in samples),
+            )
+        )
+        report.add(Row(f"in-process: {label}: p50 (DMatrix + Booster.predict)", "ms", local_p50))
+        target = TARGET_SERVER_OVERHEAD_MS if rows == 1 else None
+        report.add(
+            Row(
+                f"server: {label}: overhead p50 (server - in-process)",
+                "ms",
+                overhead,
+                target=f"<= {target:g}" if target is not None else "",
+                met=statistics.median(overhead) <= target if target is not None else None,
+            )
+        )
+    report.add(
+        Row(
+            "server: peak RSS (VmHWM) after the requests",
+            "MB",
+            tuple(s.peak_rss_bytes / MIB for s in samples),
+        )
+    )
+
+
 SECTIONS: dict[str, Callable[[Report, int], None]] = {
     "synth": bench_synth,
     "scaling": bench_scaling,
     "suite": bench_suite,
+    "server": bench_server,
 }
 
 

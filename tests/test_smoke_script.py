@@ -354,3 +354,138 @@ def test_parse_predictions(body: bytes, expected: list[float]) -> None:
 def test_parse_predictions_rejects(body: bytes) -> None:
     with pytest.raises(smoke_test.CheckFailedError):
         smoke_test.parse_predictions(body)
+
+
+# --- Load mode against moto: the MaxConcurrency guard -----------------------------------------
+
+
+@pytest.mark.usefixtures("aws")
+def test_load_refuses_concurrency_over_max_concurrency(
+    fake_time: FakeTime, capsys: pytest.CaptureFixture[str]
+) -> None:
+    create_endpoint()  # MaxConcurrency 2
+    code = run_main(fake_time, "--endpoint-name", ENDPOINT, "--requests", "4", "--concurrency", "3")
+    assert code == 2
+    err = capsys.readouterr().err
+    assert f"--concurrency 3 is more than the MaxConcurrency 2 of endpoint {ENDPOINT}" in err
+    assert "--allow-over-max-concurrency" in err
+    assert "Traceback" not in err
+
+
+@pytest.mark.usefixtures("aws")
+def test_load_within_max_concurrency_reports_the_burst(
+    fake_time: FakeTime, capsys: pytest.CaptureFixture[str]
+) -> None:
+    create_endpoint()
+    queue_answer("151.25")  # moto answers every identical request with it
+    args = ["--endpoint-name", ENDPOINT, "--requests", "6", "--concurrency", "2", "--json"]
+    assert run_main(fake_time, *args) == 0
+    report = json.loads(capsys.readouterr().out)
+    load = report["load"]
+    assert report["ok"] is True
+    assert load["max_concurrency"] == 2
+    assert (load["requests"], load["concurrency"]) == (6, 2)
+    assert (load["succeeded"], load["throttled"], load["failed"]) == (6, 0, 0)
+    assert report["attempts"] == 6  # one call per request: no retries in load mode
+
+
+@pytest.mark.usefixtures("aws")
+def test_load_over_max_concurrency_when_asked(
+    fake_time: FakeTime, capsys: pytest.CaptureFixture[str]
+) -> None:
+    create_endpoint()
+    queue_answer("151.25")
+    args = ["--endpoint-name", ENDPOINT, "--requests", "3", "--concurrency", "3"]
+    assert run_main(fake_time, *args, "--allow-over-max-concurrency") == 0
+    captured = capsys.readouterr()
+    assert "exceeds MaxConcurrency 2 (--allow-over-max-concurrency): expect throttled" in (
+        captured.err
+    )
+    assert "load: 3 requests, concurrency 3, MaxConcurrency 2" in captured.out
+
+
+def test_max_concurrency_is_read_from_the_endpoint_config() -> None:
+    class Described:
+        def describe_endpoint(self, **request: Any) -> dict[str, Any]:
+            return {"EndpointConfigName": "config"}
+
+        def describe_endpoint_config(self, **request: Any) -> dict[str, Any]:
+            assert request == {"EndpointConfigName": "config"}
+            return {
+                "ProductionVariants": [
+                    {"VariantName": "a", "ServerlessConfig": {"MaxConcurrency": 7}},
+                    {"VariantName": "b", "InstanceType": "ml.m5.large"},
+                ]
+            }
+
+    assert smoke_test.read_max_concurrency(Described(), "e") == 7
+
+
+@pytest.mark.parametrize(
+    ("concurrency", "limit", "allow", "note"),
+    [
+        (5, 5, False, None),
+        (1, 5, False, None),
+        (6, 5, True, "exceeds MaxConcurrency 5"),
+        (6, None, False, "has no ServerlessConfig MaxConcurrency"),
+    ],
+)
+def test_check_concurrency(
+    concurrency: int, limit: int | None, allow: bool, note: str | None
+) -> None:
+    result = smoke_test.check_concurrency(concurrency, limit, allow_over=allow, endpoint_name="e")
+    assert result == note if note is None else note in (result or "")
+
+
+def test_check_concurrency_refuses_one_over() -> None:
+    with pytest.raises(smoke_test.UsageError, match="--concurrency 6 is more than"):
+        smoke_test.check_concurrency(6, 5, allow_over=False, endpoint_name="e")
+
+
+def test_load_throttles_are_counted_not_retried(fake_time: FakeTime) -> None:
+    runtime = FlakyRuntime(
+        [
+            ("ThrottlingException", "Rate exceeded"),
+            ("ModelError", "Received client error (400): bad feature count"),
+        ],
+        answer=b"2.5",
+    )
+    invoke = smoke_test.sagemaker_invoker(
+        runtime,
+        endpoint_name=ENDPOINT,
+        body=b"1,2\n",
+        content_type="text/csv",
+        accept=None,
+        expected=1,
+    )
+    results, _wall = smoke_test.run_burst(invoke, requests=3, concurrency=1, clock=fake_time.clock)
+    assert runtime.calls == 3
+    assert fake_time.sleeps == []  # no backoff
+    assert [(r.outcome, r.reason) for r in results] == [
+        (smoke_test.THROTTLED, "ThrottlingException"),
+        (smoke_test.FAILED, "ModelError"),
+        (smoke_test.OK, ""),
+    ]
+
+
+def test_load_http_429_without_a_throttle_code_is_a_throttle() -> None:
+    class TooMany:
+        def invoke_endpoint(self, **request: Any) -> dict[str, Any]:
+            raise ClientError(
+                {"Error": {"Code": "Unknown"}, "ResponseMetadata": {"HTTPStatusCode": 429}},
+                "InvokeEndpoint",
+            )
+
+    invoke = smoke_test.sagemaker_invoker(
+        TooMany(), endpoint_name="e", body=b"1", content_type="text/csv", accept=None, expected=1
+    )
+    assert invoke(0)[0] == smoke_test.THROTTLED
+
+
+def test_load_options_need_requests(
+    fake_time: FakeTime, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run_main(fake_time, "--endpoint-name", ENDPOINT, "--concurrency", "2") == 2
+    assert "need --requests" in capsys.readouterr().err
+    assert run_main(fake_time, "--endpoint-name", ENDPOINT, "--requests", "0") == 2
+    assert "at least 1" in capsys.readouterr().err
