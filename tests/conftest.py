@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from stacks.node_runtime import use_project_node
@@ -10,6 +11,7 @@ use_project_node()  # before anything imports aws_cdk: no Node.js end-of-life ba
 
 import pytest  # noqa: E402
 
+from tests.background import JOBS, BackgroundJob, JobResult  # noqa: E402
 from tests.synth import (  # noqa: E402
     SNAPSHOT_ENVIRON,
     SynthesizedApp,
@@ -40,3 +42,48 @@ def project_root() -> Path:
 def pipeline_app(tmp_path_factory: pytest.TempPathFactory) -> SynthesizedPipeline:
     """The app with the README's example pipeline configured (what `make synth-pipeline` does)."""
     return synthesize_pipeline(tmp_path_factory.mktemp("pipeline"))
+
+
+# --- slow subprocess checks, started in the background (tests/background.py) -------------------
+
+_background_jobs = pytest.StashKey[dict[str, BackgroundJob]]()
+
+
+@pytest.hookimpl(trylast=True)  # after -m / -k deselection
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    jobs = config.stash.setdefault(_background_jobs, {})
+    if config.option.collectonly or os.environ.get("PYTEST_XDIST_WORKER"):
+        return
+    wanted = {name for item in items for name in getattr(item, "fixturenames", ()) if name in JOBS}
+    for name in sorted(wanted, key=list(JOBS).index):  # the longest job first
+        jobs[name] = BackgroundJob(name)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    for job in config.stash.get(_background_jobs, {}).values():
+        job.stop()
+
+
+def _job_result(config: pytest.Config, name: str) -> JobResult:
+    jobs = config.stash.setdefault(_background_jobs, {})
+    if name not in jobs:  # not started at collection (e.g. under xdist): start it now
+        jobs[name] = BackgroundJob(name)
+    return jobs[name].result()
+
+
+@pytest.fixture(scope="session")
+def rehearsal_result(pytestconfig: pytest.Config) -> JobResult:
+    """`python -m scripts.rehearse --json`: the end-to-end deploy rehearsal against moto."""
+    return _job_result(pytestconfig, "rehearsal_result")
+
+
+@pytest.fixture(scope="session")
+def cli_synth_result(pytestconfig: pytest.Config) -> JobResult:
+    """`npx cdk synth --quiet` with no AWS configuration and AWS_REGION=us-east-1."""
+    return _job_result(pytestconfig, "cli_synth_result")
+
+
+@pytest.fixture(scope="session")
+def cli_pipeline_synth_result(pytestconfig: pytest.Config) -> JobResult:
+    """`npx cdk synth --quiet` with the README's example pipeline context."""
+    return _job_result(pytestconfig, "cli_pipeline_synth_result")

@@ -32,6 +32,7 @@ from stacks.pipeline_config import (
 )
 from stacks.pipeline_nag import NAG_PACKS, nag_findings, pipeline_nag_scopes
 from stacks.pipeline_stack import pinned_requirement, synth_commands
+from tests.background import JobResult
 from tests.synth import PIPELINE_EXAMPLE_CONTEXT, SynthesizedPipeline, new_app, synthesize
 
 ENVIRONMENT_NAMES = [config.name for config in ENVIRONMENTS]
@@ -618,36 +619,10 @@ def test_the_documented_execution_policy_covers_the_stages_and_no_more(
 
 @pytest.mark.cli
 def test_cli_synth_with_the_example_context_writes_the_same_pipeline(
-    pipeline_app: SynthesizedPipeline, project_root: Path, tmp_path: Path
+    pipeline_app: SynthesizedPipeline, cli_pipeline_synth_result: JobResult
 ) -> None:
-    # What `make synth-pipeline` runs, into a temporary directory instead of cdk.out.
-    bin_dir = project_root / ".venv" / "bin"
-    env = {
-        **os.environ,
-        "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
-        "AWS_EC2_METADATA_DISABLED": "true",
-        "AWS_CONFIG_FILE": str(tmp_path / "no-config"),
-        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "no-credentials"),
-    }
-    context = [arg for k, v in PIPELINE_EXAMPLE_CONTEXT.items() for arg in ("-c", f"{k}={v}")]
-    result = subprocess.run(
-        [
-            str(bin_dir / "npx"),
-            "--no-install",
-            "cdk",
-            "synth",
-            "--quiet",
-            "--output",
-            str(tmp_path / "cli.out"),
-            *context,
-        ],
-        cwd=project_root,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=300,
-    )
+    # What `make synth-pipeline` runs, into a temporary directory (tests/background.py).
+    result = cli_pipeline_synth_result
     assert result.returncode == 0, result.stderr
-    written = tmp_path / "cli.out" / "SageMakerServerlessPipeline.template.json"
+    written = result.directory / "cli.out" / "SageMakerServerlessPipeline.template.json"
     assert json.loads(written.read_text()) == pipeline_app.template()

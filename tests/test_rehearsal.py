@@ -10,8 +10,6 @@ from __future__ import annotations
 import json
 import os
 import socket
-import subprocess
-import sys
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,6 +26,7 @@ from scripts.rehearse import RehearsalFailedError, Report
 from scripts.update_plan import ReplacementRules, plan_update
 from stacks.config import ENVIRONMENTS, STACK_NAME_PREFIX
 from stacks.serverless_stack import OUTPUT_ENDPOINT_NAME
+from tests.background import JobResult
 
 REGION = "us-east-1"
 
@@ -440,15 +439,9 @@ def test_a_failing_step_stops_the_server_and_is_reported(
 
 
 @pytest.mark.rehearsal
-def test_rehearsal_end_to_end(project_root: Path) -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "scripts.rehearse", "--json"],
-        cwd=project_root,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
+def test_rehearsal_end_to_end(rehearsal_result: JobResult) -> None:
+    # `python -m scripts.rehearse --json`, started in the background at collection (conftest.py).
+    result = rehearsal_result
     assert result.returncode == 0, result.stderr[-4000:]
     report = json.loads(result.stdout)
     assert report["ok"] is True, report["error"]

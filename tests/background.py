@@ -1,0 +1,133 @@
+"""Slow subprocess checks started in the background as soon as collection selects them.
+
+The deploy rehearsal (about 30 s) and the CLI syntheses (about 5 s each) mostly wait on Node.js
+and the moto server. conftest.py starts each job whose result fixture a selected test requests,
+right after collection, so they run beside the in-process tests on the second core instead of
+after them; the tests then only wait for the results.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from tests.synth import PIPELINE_EXAMPLE_CONTEXT, SNAPSHOT_ENVIRON
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+BIN = PROJECT_ROOT / ".venv" / "bin"
+TIMEOUT_SECONDS = 600
+
+
+@dataclass(frozen=True)
+class JobResult:
+    """A finished job: exit status, output, and its working directory (kept until teardown)."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+    directory: Path
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    command: tuple[str, ...]
+    env: Mapping[str, str]
+
+
+def _offline_cli_env(directory: Path) -> dict[str, str]:
+    """The environment of a laptop with the venv first and no AWS configuration at all."""
+    env = {
+        **os.environ,
+        "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}",
+        "AWS_EC2_METADATA_DISABLED": "true",
+        "AWS_CONFIG_FILE": str(directory / "no-config"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(directory / "no-credentials"),
+    }
+    for name in (
+        "AWS_PROFILE",
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "CDK_DEFAULT_ACCOUNT",
+    ):
+        env.pop(name, None)
+    return env
+
+
+def _rehearsal(directory: Path) -> JobSpec:
+    return JobSpec(command=(sys.executable, "-m", "scripts.rehearse", "--json"), env=os.environ)
+
+
+def _cli_synth(directory: Path) -> JobSpec:
+    # The account and region the snapshots show (tests/synth.py SNAPSHOT_ENVIRON): the CLI takes
+    # the region from AWS_REGION and passes CDK_DEFAULT_ACCOUNT through to the app.
+    env = _offline_cli_env(directory) | {
+        "AWS_REGION": SNAPSHOT_ENVIRON["CDK_DEFAULT_REGION"],
+        "CDK_DEFAULT_ACCOUNT": SNAPSHOT_ENVIRON["CDK_DEFAULT_ACCOUNT"],
+    }
+    command = (str(BIN / "npx"), "--no-install", "cdk", "synth", "--quiet")
+    return JobSpec(command=(*command, "--output", str(directory / "cli.out")), env=env)
+
+
+def _cli_pipeline_synth(directory: Path) -> JobSpec:
+    context = [arg for k, v in PIPELINE_EXAMPLE_CONTEXT.items() for arg in ("-c", f"{k}={v}")]
+    command = (str(BIN / "npx"), "--no-install", "cdk", "synth", "--quiet")
+    return JobSpec(
+        command=(*command, "--output", str(directory / "cli.out"), *context),
+        env=_offline_cli_env(directory),
+    )
+
+
+# Result fixture name -> the job behind it.
+JOBS: dict[str, Callable[[Path], JobSpec]] = {
+    "rehearsal_result": _rehearsal,
+    "cli_synth_result": _cli_synth,
+    "cli_pipeline_synth_result": _cli_pipeline_synth,
+}
+
+
+class BackgroundJob:
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.workdir = tempfile.TemporaryDirectory(prefix=f"{name}-")
+        self.directory = Path(self.workdir.name)
+        spec = JOBS[name](self.directory)
+        self.stdout_path = self.directory / "stdout"
+        self.stderr_path = self.directory / "stderr"
+        with self.stdout_path.open("w") as stdout, self.stderr_path.open("w") as stderr:
+            # Its own process group, so that an interrupted session stops its children too.
+            self.process = subprocess.Popen(
+                spec.command,
+                cwd=PROJECT_ROOT,
+                env=dict(spec.env),
+                stdout=stdout,
+                stderr=stderr,
+                start_new_session=True,
+            )
+
+    def result(self) -> JobResult:
+        returncode = self.process.wait(timeout=TIMEOUT_SECONDS)
+        return JobResult(
+            returncode=returncode,
+            stdout=self.stdout_path.read_text(),
+            stderr=self.stderr_path.read_text(),
+            directory=self.directory,
+        )
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                # SIGINT first: the rehearsal stops its moto server on it.
+                os.killpg(self.process.pid, signal.SIGINT)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+        self.workdir.cleanup()
