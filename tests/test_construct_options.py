@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import json
+import tarfile
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +24,11 @@ from sagemaker_serverless import (
     ModelData,
     ServerlessEndpoint,
     TrafficShift,
+)
+from sagemaker_serverless._limits import (
+    LOAD_BASE_BYTES,
+    LOAD_FACTOR_JSON,
+    estimate_model_memory,
 )
 from stacks.compliance import add_compliance_checks
 from stacks.config import PROJECT_ROOT, SAMPLE_MODEL_ARTIFACT
@@ -326,7 +333,8 @@ def fake_artifact(path: Path, uncompressed: int) -> Path:
 
 @pytest.mark.parametrize(
     ("memory", "uncompressed_mib", "warned"),
-    [(1024, 600, True), (2048, 600, False), (6144, 3500, True), (6144, 3000, False)],
+    # Binary model: about 75 MiB + 6 x its size to load.
+    [(1024, 200, True), (1024, 150, False), (6144, 1100, True), (6144, 1000, False)],
 )
 def test_warns_when_the_model_clearly_cannot_fit(
     tmp_path: Path, memory: int, uncompressed_mib: int, warned: bool
@@ -338,6 +346,22 @@ def test_warns_when_the_model_clearly_cannot_fit(
         "*", Match.string_like_regexp("model artifact model.tar.gz is .* MiB uncompressed")
     )
     assert bool(warnings) is warned
+
+
+def test_json_models_are_estimated_to_need_more_memory(tmp_path: Path) -> None:
+    json_model = b'{"learner": {}}' + b" " * 2**20
+    artifact = tmp_path / "model.tar.gz"
+    with tarfile.open(artifact, "w:gz") as archive:
+        info = tarfile.TarInfo("xgboost-model")
+        info.size = len(json_model)
+        archive.addfile(info, io.BytesIO(json_model))
+    estimate = estimate_model_memory(artifact)
+    assert estimate is not None
+    assert estimate.json_format
+    assert estimate.peak_bytes == LOAD_BASE_BYTES + LOAD_FACTOR_JSON * estimate.uncompressed_bytes
+    sample = estimate_model_memory(SAMPLE_MODEL_ARTIFACT)
+    assert sample is not None
+    assert not sample.json_format  # the sample is saved as UBJSON
 
 
 def test_sample_model_fits_every_environment_without_warning() -> None:

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import os
 import re
+import tarfile
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -109,10 +111,22 @@ def environment_problems(environment: Mapping[Any, Any] | None) -> list[str]:
     return problems
 
 
-# A model is read from disk and then built in memory, so loading needs about twice its size; one
-# larger than half the endpoint's memory clearly cannot be served (the container needs room too).
-MODEL_MEMORY_SHARE = 0.5
+# Loading an XGBoost model peaks at about 70 MB + 5-6 x its size for binary (UBJSON) models and
+# about 11 x for JSON ones (measured with scripts/right_size.py on XGBoost 3.0; README
+# "Right-size memory"). An estimate above the endpoint's memory clearly cannot be served.
+LOAD_BASE_BYTES = 75 * 2**20
+LOAD_FACTOR_BINARY = 6
+LOAD_FACTOR_JSON = 12
 _GZIP_MAGIC = b"\x1f\x8b"
+
+
+@dataclass(frozen=True)
+class ModelMemoryEstimate:
+    """What loading a ``model.tar.gz`` needs, estimated from its size and format."""
+
+    uncompressed_bytes: int
+    json_format: bool
+    peak_bytes: int
 
 
 def uncompressed_size_in_bytes(path: Path) -> int | None:
@@ -132,3 +146,30 @@ def uncompressed_size_in_bytes(path: Path) -> int | None:
     except OSError:
         return None
     return max(size_modulo, compressed)
+
+
+def _first_file_is_json(path: Path) -> bool:
+    # Reads only the first member's first bytes (the stream stops there).
+    try:
+        with tarfile.open(path, "r|gz") as archive:
+            for member in archive:
+                if member.isfile():
+                    extracted = archive.extractfile(member)
+                    return extracted is not None and extracted.read(2) == b'{"'
+    except (OSError, tarfile.TarError, EOFError):
+        return False
+    return False
+
+
+def estimate_model_memory(path: Path) -> ModelMemoryEstimate | None:
+    """The estimated peak memory of loading the artifact at ``path``, or None if unreadable."""
+    uncompressed = uncompressed_size_in_bytes(path)
+    if uncompressed is None:
+        return None
+    json_format = _first_file_is_json(path)
+    factor = LOAD_FACTOR_JSON if json_format else LOAD_FACTOR_BINARY
+    return ModelMemoryEstimate(
+        uncompressed_bytes=uncompressed,
+        json_format=json_format,
+        peak_bytes=LOAD_BASE_BYTES + factor * uncompressed,
+    )

@@ -19,11 +19,10 @@ from constructs import Construct
 from ._base import EndpointBase, ImportedEndpoint
 from ._errors import ServerlessConfigError
 from ._limits import (
-    MODEL_MEMORY_SHARE,
     environment_problems,
+    estimate_model_memory,
     is_token,
     serverless_config_problems,
-    uncompressed_size_in_bytes,
 )
 from .deployment import Deployment, TrafficShift
 from .image import ContainerImage
@@ -276,16 +275,18 @@ class ServerlessEndpoint(EndpointBase):
         )
 
     def _warn_if_model_cannot_fit(self, path: Path, memory_size_in_mb: int) -> None:
-        uncompressed = uncompressed_size_in_bytes(path)
-        if uncompressed is None or is_token(memory_size_in_mb):
+        estimate = estimate_model_memory(path)
+        if estimate is None or is_token(memory_size_in_mb):
             return
-        if uncompressed > memory_size_in_mb * 1024 * 1024 * MODEL_MEMORY_SHARE:
+        if estimate.peak_bytes > memory_size_in_mb * 2**20:
+            kind = "JSON" if estimate.json_format else "binary"
             Annotations.of(self).add_warning_v2(
                 "sagemaker-serverless:model-too-large",
-                f"The model artifact {path.name} is {uncompressed / 2**20:.0f} MiB uncompressed; "
-                f"memory_size_in_mb={memory_size_in_mb} leaves too little room to load and serve "
-                "it (SageMaker needs memory for the container, the loaded model and requests). "
-                "Choose more memory; scripts/right_size.py measures what the model needs.",
+                f"The model artifact {path.name} is {estimate.uncompressed_bytes / 2**20:.0f} MiB "
+                f"uncompressed ({kind} model); loading it needs about "
+                f"{estimate.peak_bytes / 2**20:.0f} MiB, more than "
+                f"memory_size_in_mb={memory_size_in_mb}. Choose more memory; "
+                "scripts/right_size.py (make size) measures what the model needs.",
             )
 
     @staticmethod
