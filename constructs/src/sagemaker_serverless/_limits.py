@@ -26,9 +26,19 @@ MAX_ENVIRONMENT_LENGTH = 1024
 _ENVIRONMENT_KEY = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
 
 
+# Every CDK string token contains this marker; integers are never tokens (number tokens are
+# special floats). Checking in Python first saves a round trip to jsii for plain values, which
+# is most of the validation's cost per endpoint.
+_STRING_TOKEN_MARKER = "${Token["
+
+
 def is_token(value: Any) -> bool:
     """True for an unresolved CDK token (a value only known at deploy time)."""
-    return isinstance(value, (str, int, float)) and Token.is_unresolved(value)
+    if isinstance(value, int):  # bool too
+        return False
+    if isinstance(value, str) and _STRING_TOKEN_MARKER not in value:
+        return False
+    return isinstance(value, (str, float)) and Token.is_unresolved(value)
 
 
 def _is_int(value: Any) -> bool:

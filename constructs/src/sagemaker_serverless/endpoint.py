@@ -141,17 +141,23 @@ class ServerlessEndpoint(EndpointBase):
 
         image_config = image.bind(self)
         data_config = model_data.bind(self)
+        log_group_arn = Stack.of(self).format_arn(
+            service="logs",
+            resource="log-group",
+            resource_name=f"/aws/sagemaker/Endpoints/{name}",
+            arn_format=ArnFormat.COLON_RESOURCE_NAME,
+        )
         self.execution_policy_statements: tuple[iam.PolicyStatement, ...] = (
             image_config.policy_statements
             + data_config.policy_statements
-            + _logs_and_metrics_statements(self, name)
+            + _logs_and_metrics_statements(log_group_arn)
         )
         """Everything the execution role needs, and no more (also when ``role`` is yours)."""
 
         self.execution_policy: iam.ManagedPolicy | None = None
         self.role: iam.IRole
         if role is None:
-            self.role = self._create_role(name)
+            self.role = self._create_role(name, log_group_arn)
         else:
             self.role = role
 
@@ -229,7 +235,7 @@ class ServerlessEndpoint(EndpointBase):
         if data_config.local_path is not None:
             self._warn_if_model_cannot_fit(data_config.local_path, memory_size_in_mb)
 
-    def _create_role(self, name: str) -> iam.Role:
+    def _create_role(self, name: str, log_group_arn: str) -> iam.Role:
         # A customer-managed policy instead of the role's default inline policy: compliance packs
         # (HIPAA, NIST 800-53, PCI DSS) reject inline policies, and one named document is easier
         # to review and to attach to a caller's own role if they bring one later.
@@ -246,9 +252,7 @@ class ServerlessEndpoint(EndpointBase):
             description=f"SageMaker execution role of serverless endpoint {name}",
             managed_policies=[self.execution_policy],
         )
-        self._acknowledge_wildcards(
-            self.execution_policy, _log_streams_arn(_log_group_arn(self, name))
-        )
+        self._acknowledge_wildcards(self.execution_policy, _log_streams_arn(log_group_arn))
         return role
 
     def _acknowledge_wildcards(self, policy: iam.ManagedPolicy, log_streams_arn: str) -> None:
@@ -323,21 +327,11 @@ class ServerlessEndpoint(EndpointBase):
         return self.cfn_endpoint.ref
 
 
-def _log_group_arn(scope: Construct, name: str) -> str:
-    return Stack.of(scope).format_arn(
-        service="logs",
-        resource="log-group",
-        resource_name=f"/aws/sagemaker/Endpoints/{name}",
-        arn_format=ArnFormat.COLON_RESOURCE_NAME,
-    )
-
-
 def _log_streams_arn(log_group_arn: str) -> str:
     return f"{log_group_arn}:log-stream:*"
 
 
-def _logs_and_metrics_statements(scope: Construct, name: str) -> tuple[iam.PolicyStatement, ...]:
-    log_group_arn = _log_group_arn(scope, name)
+def _logs_and_metrics_statements(log_group_arn: str) -> tuple[iam.PolicyStatement, ...]:
     return (
         iam.PolicyStatement(
             actions=["logs:CreateLogGroup", "logs:DescribeLogStreams"],

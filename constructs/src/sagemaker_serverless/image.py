@@ -186,7 +186,7 @@ class _AlgorithmImage(ContainerImage):
 
     def problems(self, scope: Construct) -> list[str]:
         region = Stack.of(scope).region
-        if Token.is_unresolved(region) or region in self._accounts:
+        if region in self._accounts or Token.is_unresolved(region):
             return []
         return [
             f"region={region!r} has no SageMaker {self.algorithm} {self.version} image; "
@@ -195,8 +195,9 @@ class _AlgorithmImage(ContainerImage):
 
     def bind(self, scope: Construct) -> ContainerImageConfig:
         stack = Stack.of(scope)
+        region = stack.region  # each read is a round trip to jsii
         repository = _xgboost_registry()["repository"]
-        if Token.is_unresolved(stack.region):
+        if region not in self._accounts:  # an unresolved region: problems() passed it
             account = self._registry_mapping(stack).find_in_map(Aws.REGION, "account")
             registry = Fn.join("", [account, ".dkr.ecr.", Aws.REGION, ".", Aws.URL_SUFFIX])
             repository_arn = Fn.join(
@@ -213,12 +214,10 @@ class _AlgorithmImage(ContainerImage):
                 ],
             )
         else:
-            account = self._accounts[stack.region]
-            partition = partition_of(stack.region)
-            registry = f"{account}.dkr.ecr.{stack.region}.{partition.dns_suffix}"
-            repository_arn = (
-                f"arn:{partition.name}:ecr:{stack.region}:{account}:repository/{repository}"
-            )
+            account = self._accounts[region]
+            partition = partition_of(region)
+            registry = f"{account}.dkr.ecr.{region}.{partition.dns_suffix}"
+            repository_arn = f"arn:{partition.name}:ecr:{region}:{account}:repository/{repository}"
         return ContainerImageConfig(
             image_uri=f"{registry}/{repository}:{self.version}",
             policy_statements=pull_statements(repository_arn),
