@@ -54,9 +54,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     jobs = config.stash.setdefault(_background_jobs, {})
     if config.option.collectonly or os.environ.get("PYTEST_XDIST_WORKER"):
         return
-    wanted = {name for item in items for name in getattr(item, "fixturenames", ()) if name in JOBS}
+    def background_fixtures(item: pytest.Item) -> set[str]:
+        return {name for name in getattr(item, "fixturenames", ()) if name in JOBS}
+
+    wanted = set().union(*(background_fixtures(item) for item in items))
     for name in sorted(wanted, key=list(JOBS).index):  # the longest job first
         jobs[name] = BackgroundJob(name)
+    # The tests that wait for a job run last, so that the rest runs while the jobs do.
+    items.sort(key=lambda item: bool(background_fixtures(item)))
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -79,11 +84,6 @@ def rehearsal_result(pytestconfig: pytest.Config) -> JobResult:
 
 @pytest.fixture(scope="session")
 def cli_synth_result(pytestconfig: pytest.Config) -> JobResult:
-    """`npx cdk synth --quiet` with no AWS configuration and AWS_REGION=us-east-1."""
+    """`npx cdk synth --quiet` with no AWS configuration, the snapshots' account and region, and
+    the README's example pipeline context."""
     return _job_result(pytestconfig, "cli_synth_result")
-
-
-@pytest.fixture(scope="session")
-def cli_pipeline_synth_result(pytestconfig: pytest.Config) -> JobResult:
-    """`npx cdk synth --quiet` with the README's example pipeline context."""
-    return _job_result(pytestconfig, "cli_pipeline_synth_result")

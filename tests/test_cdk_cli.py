@@ -17,7 +17,8 @@ def test_cli_synth_matches_the_snapshots_in_process_synth(
     project_root: Path, cli_synth_result: JobResult, regional_app: SynthesizedApp
 ) -> None:
     # `npx cdk synth --quiet` from the venv with no AWS configuration, for the snapshots'
-    # account and region (tests/background.py).
+    # account and region, with a pipeline configured too (tests/background.py): the
+    # environments' templates are the snapshots' either way.
     assert (project_root / ".venv" / "bin" / "npx").exists(), "run through `make test`"
     result = cli_synth_result
     assert result.returncode == 0, result.stderr

@@ -619,10 +619,10 @@ def test_the_documented_execution_policy_covers_the_stages_and_no_more(
 
 @pytest.mark.cli
 def test_cli_synth_with_the_example_context_writes_the_same_pipeline(
-    pipeline_app: SynthesizedPipeline, cli_pipeline_synth_result: JobResult
+    pipeline_app: SynthesizedPipeline, cli_synth_result: JobResult
 ) -> None:
     # What `make synth-pipeline` runs, into a temporary directory (tests/background.py).
-    result = cli_pipeline_synth_result
+    result = cli_synth_result
     assert result.returncode == 0, result.stderr
     written = result.directory / "cli.out" / "SageMakerServerlessPipeline.template.json"
     assert json.loads(written.read_text()) == pipeline_app.template()
