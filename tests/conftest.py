@@ -54,6 +54,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     jobs = config.stash.setdefault(_background_jobs, {})
     if config.option.collectonly or os.environ.get("PYTEST_XDIST_WORKER"):
         return
+
     def background_fixtures(item: pytest.Item) -> set[str]:
         return {name for name in getattr(item, "fixturenames", ()) if name in JOBS}
 
