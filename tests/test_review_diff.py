@@ -6,6 +6,7 @@ import copy
 import dataclasses
 import json
 import subprocess
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -278,13 +279,19 @@ def test_cdk_diff_runs_offline_and_marks_a_renamed_endpoint(
 ) -> None:
     reviewed = copy.deepcopy(regional_app.template("dev"))
     reviewed["Resources"][endpoint_id(reviewed)]["Properties"]["EndpointName"] = "old-name"
-    baseline = tmp_path / "dev.json"
-    baseline.write_text(json.dumps(reviewed))
-    output = review_diff.run_cdk_diff(regional_app.outdir, "SageMakerServerless-dev", baseline)
-    assert "EndpointName (requires replacement)" in output
-    assert cdk_diff_replaces_endpoint(output)
+    renamed = tmp_path / "dev.json"
+    renamed.write_text(json.dumps(reviewed))
     same = tmp_path / "same.json"
     same.write_text(regional_app.template_text("dev"))
-    output = review_diff.run_cdk_diff(regional_app.outdir, "SageMakerServerless-dev", same)
-    assert "There were no differences" in output
-    assert not cdk_diff_replaces_endpoint(output)
+    # The two CLI runs are independent: run them side by side.
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        renamed_output, same_output = pool.map(
+            lambda baseline: review_diff.run_cdk_diff(
+                regional_app.outdir, "SageMakerServerless-dev", baseline
+            ),
+            (renamed, same),
+        )
+    assert "EndpointName (requires replacement)" in renamed_output
+    assert cdk_diff_replaces_endpoint(renamed_output)
+    assert "There were no differences" in same_output
+    assert not cdk_diff_replaces_endpoint(same_output)
