@@ -7,6 +7,7 @@ are only known at deploy time.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import tarfile
@@ -173,6 +174,16 @@ def _first_file_is_json(path: Path) -> bool:
 
 def estimate_model_memory(path: Path) -> ModelMemoryEstimate | None:
     """The estimated peak memory of loading the artifact at ``path``, or None if unreadable."""
+    try:
+        status = path.stat()
+    except OSError:
+        return None
+    # Many endpoints often share one artifact: read each file version once.
+    return _estimate(path.resolve(), status.st_size, status.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=64)
+def _estimate(path: Path, size: int, mtime_ns: int) -> ModelMemoryEstimate | None:
     uncompressed = uncompressed_size_in_bytes(path)
     if uncompressed is None:
         return None

@@ -18,6 +18,7 @@ from constructs import Construct
 
 from ._base import EndpointBase, ImportedEndpoint
 from ._errors import ServerlessConfigError
+from ._iam import allow
 from ._limits import (
     environment_problems,
     estimate_model_memory,
@@ -333,19 +334,13 @@ def _log_streams_arn(log_group_arn: str) -> str:
 
 def _logs_and_metrics_statements(log_group_arn: str) -> tuple[iam.PolicyStatement, ...]:
     return (
-        iam.PolicyStatement(
-            actions=["logs:CreateLogGroup", "logs:DescribeLogStreams"],
-            resources=[log_group_arn],
-        ),
-        iam.PolicyStatement(
-            actions=["logs:CreateLogStream", "logs:PutLogEvents"],
-            resources=[_log_streams_arn(log_group_arn)],
-        ),
+        allow(["logs:CreateLogGroup", "logs:DescribeLogStreams"], [log_group_arn]),
+        allow(["logs:CreateLogStream", "logs:PutLogEvents"], [_log_streams_arn(log_group_arn)]),
         # PutMetricData has no resource-level permissions; the namespace condition is the scope.
-        iam.PolicyStatement(
-            actions=["cloudwatch:PutMetricData"],
-            resources=["*"],
-            conditions={"StringEquals": {"cloudwatch:namespace": METRICS_NAMESPACE_FOR_ROLE}},
+        allow(
+            ["cloudwatch:PutMetricData"],
+            ["*"],
+            {"StringEquals": {"cloudwatch:namespace": METRICS_NAMESPACE_FOR_ROLE}},
         ),
     )
 

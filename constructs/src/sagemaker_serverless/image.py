@@ -27,6 +27,7 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from ._errors import ServerlessConfigError
+from ._iam import allow
 from ._limits import is_token
 
 __all__ = ["ContainerImage", "ContainerImageConfig", "supported_algorithm_versions"]
@@ -341,7 +342,7 @@ def _tag_problem(tag: Any) -> str | None:  # noqa: PLR0911 (one return per rule)
 def pull_statements(repository_arn: str) -> tuple[iam.PolicyStatement, ...]:
     """ECR pull on exactly ``repository_arn``, plus the registry login."""
     return (
-        iam.PolicyStatement(actions=list(ECR_PULL_ACTIONS), resources=[repository_arn]),
+        allow(ECR_PULL_ACTIONS, [repository_arn]),
         # GetAuthorizationToken has no resource-level permissions: "*" is the only valid resource.
-        iam.PolicyStatement(actions=["ecr:GetAuthorizationToken"], resources=["*"]),
+        allow(["ecr:GetAuthorizationToken"], ["*"]),
     )

@@ -19,6 +19,7 @@ from aws_cdk import aws_s3_assets as s3_assets
 
 from constructs import Construct
 
+from ._iam import allow
 from ._limits import is_token
 
 __all__ = ["ModelData", "ModelDataConfig"]
@@ -79,13 +80,9 @@ class ModelData(abc.ABC):
 
 
 def _object_read_statements(bucket: s3.IBucket, key: str) -> tuple[iam.PolicyStatement, ...]:
-    statements = [
-        iam.PolicyStatement(actions=["s3:GetObject"], resources=[bucket.arn_for_objects(key)])
-    ]
+    statements = [allow(["s3:GetObject"], [bucket.arn_for_objects(key)])]
     if bucket.encryption_key is not None:
-        statements.append(
-            iam.PolicyStatement(actions=["kms:Decrypt"], resources=[bucket.encryption_key.key_arn])
-        )
+        statements.append(allow(["kms:Decrypt"], [bucket.encryption_key.key_arn]))
     return tuple(statements)
 
 
