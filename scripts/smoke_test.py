@@ -315,6 +315,20 @@ def backoff_seconds(attempt: int, *, base: float = 1.0, cap: float = 20.0) -> fl
     return random.uniform(ceiling / 2, ceiling)
 
 
+def invoke_request(
+    endpoint_name: str, body: bytes, content_type: str, accept: str | None
+) -> dict[str, Any]:
+    """The keyword arguments of one ``invoke_endpoint`` call."""
+    request: dict[str, Any] = {
+        "EndpointName": endpoint_name,
+        "Body": body,
+        "ContentType": content_type,
+    }
+    if accept:
+        request["Accept"] = accept
+    return request
+
+
 def invoke_with_retries(
     runtime: Any,
     *,
@@ -328,13 +342,7 @@ def invoke_with_retries(
     progress: Callable[[str], None],
 ) -> tuple[bytes, float, int]:
     """Invoke once, retrying retryable errors. Returns (answer, seconds of the last try, tries)."""
-    request: dict[str, Any] = {
-        "EndpointName": endpoint_name,
-        "Body": body,
-        "ContentType": content_type,
-    }
-    if accept:
-        request["Accept"] = accept
+    request = invoke_request(endpoint_name, body, content_type, accept)
     for attempt in range(1, max_attempts + 1):
         started = clock()
         try:
@@ -766,13 +774,7 @@ def sagemaker_invoker(
     expected: int | None,
 ) -> Invoker:
     """One invoke_endpoint per call; a throttle is THROTTLED, any other error FAILED."""
-    request: dict[str, Any] = {
-        "EndpointName": endpoint_name,
-        "Body": body,
-        "ContentType": content_type,
-    }
-    if accept:
-        request["Accept"] = accept
+    request = invoke_request(endpoint_name, body, content_type, accept)
 
     def invoke(_worker: int) -> Outcome:
         try:

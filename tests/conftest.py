@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 from stacks.node_runtime import use_project_node
@@ -10,6 +11,7 @@ from stacks.node_runtime import use_project_node
 use_project_node()  # before anything imports aws_cdk: no Node.js end-of-life banner
 
 import pytest  # noqa: E402
+from moto import mock_aws  # noqa: E402
 
 from tests.background import JOBS, BackgroundJob, JobResult  # noqa: E402
 from tests.synth import (  # noqa: E402
@@ -31,6 +33,18 @@ def regional_app(tmp_path_factory: pytest.TempPathFactory) -> SynthesizedApp:
 def agnostic_app(tmp_path_factory: pytest.TempPathFactory) -> SynthesizedApp:
     """The app with no account or region known at synth (environment-agnostic stacks)."""
     return synthesize(tmp_path_factory.mktemp("agnostic"), {})
+
+
+@pytest.fixture
+def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """moto's in-process AWS in us-east-1, with dummy credentials and none of the user's setup."""
+    for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ENDPOINT_URL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    with mock_aws():
+        yield
 
 
 @pytest.fixture(scope="session")

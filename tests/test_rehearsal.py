@@ -11,13 +11,11 @@ import json
 import os
 import socket
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
-from moto import mock_aws
 from moto.cloudformation import parsing
 
 from sagemaker_serverless._limits import MEMORY_SIZES_IN_MB
@@ -93,17 +91,6 @@ def test_usage_error_exits_2_before_starting_anything(capsys: pytest.CaptureFixt
 
 
 # --- checks against moto's in-process mock ----------------------------------------------------
-
-
-@pytest.fixture
-def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ENDPOINT_URL"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
-    with mock_aws():
-        yield
 
 
 def client(service: str) -> Any:

@@ -18,12 +18,9 @@ import signal
 import subprocess
 import sys
 import tarfile
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit
 
 import numpy as np
@@ -33,6 +30,7 @@ from scipy.sparse import csr_matrix  # type: ignore[import-untyped]
 
 from scripts import serve_local, smoke_test
 from stacks.config import SAMPLE_MODEL_ARTIFACT
+from tests.fake_http import Script, closed_port, scripted_server
 
 SERVER_SCRIPT = serve_local.__file__
 URL_PATTERN = re.compile(r"http://[\d.]+:\d+")
@@ -337,27 +335,6 @@ def test_smoke_script_counts_rows_of_a_payload_file(url: str, tmp_path: Path) ->
     assert smoke_test.main(["--local-url", url, "--payload-file", str(payload)]) == 0
 
 
-class WrongServer(BaseHTTPRequestHandler):
-    """Answers /ping, then whatever `answer` says to every invocation."""
-
-    def do_GET(self) -> None:
-        self._reply(200, b"")
-
-    def do_POST(self) -> None:
-        self.rfile.read(int(self.headers.get("Content-Length", "0")))
-        status, body = self.server.answer  # type: ignore[attr-defined]
-        self._reply(status, body)
-
-    def _reply(self, status: int, body: bytes) -> None:
-        self.send_response(status)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
 @pytest.mark.parametrize(
     ("status", "body", "message"),
     [
@@ -369,25 +346,15 @@ class WrongServer(BaseHTTPRequestHandler):
 def test_smoke_script_fails_against_a_server_that_answers_wrong(
     capsys: pytest.CaptureFixture[str], status: int, body: bytes, message: str
 ) -> None:
-    wrong = ThreadingHTTPServer(("127.0.0.1", 0), WrongServer)
-    wrong.answer = (status, body)  # type: ignore[attr-defined]
-    thread = threading.Thread(target=wrong.serve_forever, daemon=True)
-    thread.start()
-    try:
-        wrong_url = f"http://127.0.0.1:{wrong.server_address[1]}"
+    with scripted_server(Script(then=(status, body))) as wrong_url:
         assert smoke_test.main(["--local-url", wrong_url]) == 1
-    finally:
-        wrong.shutdown()
-        wrong.server_close()
     err = capsys.readouterr().err
     assert message in err
     assert "Traceback" not in err
 
 
 def test_smoke_script_reports_an_unreachable_server(capsys: pytest.CaptureFixture[str]) -> None:
-    with ThreadingHTTPServer(("127.0.0.1", 0), WrongServer) as closed:
-        port = closed.server_address[1]  # bound, then closed: nothing listens there
-    assert smoke_test.main(["--local-url", f"http://127.0.0.1:{port}"]) == 1
+    assert smoke_test.main(["--local-url", f"http://127.0.0.1:{closed_port()}"]) == 1
     assert "is the server running?" in capsys.readouterr().err
 
 

@@ -7,13 +7,12 @@ import json
 import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
 
 import pytest
 
 from scripts import right_size, smoke_test
 from scripts.smoke_test import FAILED, OK, THROTTLED, RequestResult
+from tests.fake_http import Script, scripted_server
 
 
 def result(
@@ -198,46 +197,14 @@ def test_load_text_summary_against_the_local_server(
     assert "cold starts 0 (first calls over 1000 ms); throttled 0; failed 0" in out
 
 
-class ScriptedServer(BaseHTTPRequestHandler):
-    """/ping 200; invocations answer 429, then 500, then a good prediction."""
-
-    answers = ((429, b"slow down"), (500, b"model crashed"))
-    protocol_version = "HTTP/1.1"
-
-    def do_GET(self) -> None:
-        self._reply(200, b"")
-
-    def do_POST(self) -> None:
-        self.rfile.read(int(self.headers.get("Content-Length", "0")))
-        calls: list[int] = self.server.calls  # type: ignore[attr-defined]
-        calls.append(1)
-        index = len(calls) - 1
-        self._reply(*(self.answers[index] if index < len(self.answers) else (200, b"1.5")))
-
-    def _reply(self, status: int, body: bytes) -> None:
-        self.send_response(status)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
 def test_load_counts_throttles_and_fails_on_errors_with_the_summary(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    scripted = ThreadingHTTPServer(("127.0.0.1", 0), ScriptedServer)
-    scripted.calls = []  # type: ignore[attr-defined]
-    thread = threading.Thread(target=scripted.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    try:
-        url = f"http://127.0.0.1:{scripted.server_address[1]}"
+    # 429, then 500, then good answers.
+    script = Script(answers=((429, b"slow down"), (500, b"model crashed")))
+    with scripted_server(script) as url:
         assert smoke_test.main(["--local-url", url, "--requests", "5"]) == 1
-    finally:
-        scripted.shutdown()
-        scripted.server_close()
-    assert len(scripted.calls) == 5  # type: ignore[attr-defined]  # no retries
+    assert len(script.calls) == 5  # no retries
     captured = capsys.readouterr()
     assert captured.out.startswith(f"FAIL {url} (local)\n")
     assert "throttled 1; failed 1" in captured.out
