@@ -87,6 +87,12 @@ BAD_INPUTS: dict[str, tuple[Overrides, str]] = {
         lambda _: {"model_data": ModelData.from_s3_url("s3://my-models/model.pkl")},
         "model_data url 's3://my-models/model.pkl' is not a .tar.gz archive",
     ),
+    "url only known at deploy time": (
+        lambda stack: {
+            "model_data": ModelData.from_s3_url(cdk.CfnParameter(stack, "Url").value_as_string)
+        },
+        "ModelData.from_s3_url needs a literal s3:// URL",
+    ),
     "bucket key is a url": (
         lambda stack: {
             "model_data": ModelData.from_bucket(_bucket(stack), "s3://my-models/m.tar.gz")

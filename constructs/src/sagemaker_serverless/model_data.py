@@ -137,23 +137,32 @@ class _S3UrlModelData(ModelData):
     def __init__(self, url: str) -> None:
         self.url = url
 
-    def problems(self) -> list[str]:
+    def _parts(self) -> tuple[str, str] | str:
+        """(bucket, key), or the problem with the URL."""
         if is_token(self.url):
-            return []
+            # The bucket and key must be known to scope s3:GetObject to the one object.
+            return (
+                "model_data url is only known at deploy time; ModelData.from_s3_url needs a "
+                "literal s3:// URL (use ModelData.from_bucket(bucket, key) instead)"
+            )
         match = _S3_URL.match(self.url) if isinstance(self.url, str) else None
         if match is None:
-            return [
+            return (
                 f"model_data url {self.url!r} is not an s3://<bucket>/<key> URL "
                 "(bucket names: 3-63 lowercase letters, digits, '.' and '-')"
-            ]
+            )
         if not match["key"].endswith(ARCHIVE_SUFFIX):
-            return [f"model_data url {self.url!r} is not a {ARCHIVE_SUFFIX} archive"]
-        return []
+            return f"model_data url {self.url!r} is not a {ARCHIVE_SUFFIX} archive"
+        return match["bucket"], match["key"]
+
+    def problems(self) -> list[str]:
+        parts = self._parts()
+        return [parts] if isinstance(parts, str) else []
 
     def bind(self, scope: Construct) -> ModelDataConfig:
-        if is_token(self.url):
-            raise ValueError("ModelData.from_s3_url needs a literal URL; use from_bucket instead")
-        match = _S3_URL.match(self.url)
-        assert match is not None  # checked by problems()
-        bucket = s3.Bucket.from_bucket_name(scope, "ModelDataBucket", match["bucket"])
-        return _BucketModelData(bucket, match["key"]).bind(scope)
+        parts = self._parts()
+        if isinstance(parts, str):
+            raise ValueError(parts)
+        bucket_name, key = parts
+        bucket = s3.Bucket.from_bucket_name(scope, "ModelDataBucket", bucket_name)
+        return _BucketModelData(bucket, key).bind(scope)
