@@ -98,7 +98,7 @@ MODEL ?= model/model.tar.gz
 PORT ?= 8080
 
 serve: $(PY_STAMP)
-	$(VENV)/bin/python scripts/serve_local.py --model "$(MODEL)" --port "$(PORT)"
+	$(VENV)/bin/python -m scripts.serve_local --model "$(MODEL)" --port "$(PORT)"
 
 # Right-size memory: the model in the local server under CONCURRENCY requests in flight.
 CONCURRENCY ?= 5

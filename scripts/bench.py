@@ -386,19 +386,23 @@ def bench_server(report: Report, runs: int) -> None:
         sys.path.append(str(PROJECT_ROOT))
     import numpy as np
 
+    from scripts.local_endpoint.model import ModelSource, load_model_dir
     from scripts.right_size import DEFAULT_MODEL, MIB, csv_payload, payload_rows
-    from scripts.serve_local import load_model, read_model_file
     from scripts.smoke_test import percentile
 
     try:
-        model = load_model(read_model_file(DEFAULT_MODEL))
+        source = ModelSource.open(DEFAULT_MODEL)
+        try:
+            model = load_model_dir(source.directory, ensemble=True)
+        finally:
+            source.close()
     except Exception as error:
         raise RuntimeError(f"cannot load {DEFAULT_MODEL}: {error}") from None
     batches: dict[int, tuple[Any, bytes]] = {}
     for rows in (1, SERVER_BATCH_ROWS):
         values = payload_rows(model.num_features, rows)
         batches[rows] = (np.array(values), csv_payload(values))
-    samples = [_server_sample(model.booster, batches) for _ in range(runs)]
+    samples = [_server_sample(model.boosters[0], batches) for _ in range(runs)]
 
     cold = tuple(s.cold_start_s * 1000 for s in samples)
     report.add(

@@ -4,7 +4,7 @@
     python scripts/right_size.py [--model model/model.tar.gz] [--payload-file rows.csv]
                                  [--concurrency 5] [--requests 500] [--headroom 1.5] [--json]
 
-Loads the artifact in the local server (scripts/serve_local.py, `--port 0`), drives it with a
+Loads the artifact in the local server (`python -m scripts.serve_local --port 0`), drives it with a
 payload under the intended concurrency (the smoke script's load mode: --requests calls, at most
 --concurrency in flight), reads the server process's memory from /proc/<pid>/status, and
 recommends the smallest serverless memory size that holds
@@ -62,7 +62,7 @@ if str(PROJECT_ROOT) not in sys.path:  # run as `python scripts/right_size.py`
 from scripts import smoke_test  # noqa: E402
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
-SERVER_SCRIPT = PROJECT_ROOT / "scripts" / "serve_local.py"
+SERVER_MODULE = "scripts.serve_local"
 DEFAULT_MODEL = PROJECT_ROOT / "model" / "model.tar.gz"
 # SageMaker Serverless memory sizes (the construct checks the same list at synth).
 SERVERLESS_MEMORY_SIZES_MB = (1024, 2048, 3072, 4096, 5120, 6144)
@@ -218,7 +218,7 @@ def artifact_sizes(path: Path) -> ArtifactSizes:
 
 @dataclass
 class ServerProcess:
-    """scripts/serve_local.py in a child process, on a free port."""
+    """The local server (python -m scripts.serve_local) in a child process, on a free port."""
 
     process: subprocess.Popen[str]
     url: str
@@ -233,7 +233,8 @@ class ServerProcess:
         stderr = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115  # closed by stop()
         started_at = time.perf_counter()
         process = subprocess.Popen(
-            [sys.executable, str(SERVER_SCRIPT), "--model", str(model), "--port", "0"],
+            [sys.executable, "-m", SERVER_MODULE, "--model", str(model), "--port", "0"],
+            cwd=PROJECT_ROOT,
             stdout=subprocess.PIPE,
             stderr=stderr,
             text=True,

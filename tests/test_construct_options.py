@@ -439,5 +439,10 @@ def test_the_projects_own_container_deploys_with_from_asset(tmp_path: Path) -> N
     assert sorted(str(p.relative_to(staged)) for p in staged.rglob("*") if p.is_file()) == [
         "container/Dockerfile",
         "container/requirements.txt",
+        "scripts/__init__.py",
+        *sorted(
+            str(path.relative_to(PROJECT_ROOT))
+            for path in (PROJECT_ROOT / "scripts" / "local_endpoint").glob("*.py")
+        ),
         "scripts/serve_local.py",
     ]

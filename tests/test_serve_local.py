@@ -1,8 +1,8 @@
-"""scripts/serve_local.py: the local server on the SageMaker container contract, its parsing, the
-container image's contract, and the smoke script's --local-url mode against it.
+"""The local server as a process: `python -m scripts.serve_local`, its command line, its HTTP
+server, its start-up errors, the container image that runs it, and the smoke script against it.
 
-One real server process serves the module (started once); answers are compared with XGBoost's
-own predictions for the same rows, as the server formats them.
+What it answers, request by request, is tested against the container's source in
+tests/test_container_contract.py (in process, through the same WSGI app).
 """
 
 from __future__ import annotations
@@ -11,36 +11,37 @@ import http.client
 import io
 import json
 import os
-import pickle
 import re
 import select
 import signal
+import socket
 import subprocess
 import sys
 import tarfile
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
+from importlib import metadata
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import numpy as np
 import pytest
 import xgboost as xgb
-from scipy.sparse import csr_matrix  # type: ignore[import-untyped]
 
-from scripts import serve_local, smoke_test
-from stacks.config import SAMPLE_MODEL_ARTIFACT
+from scripts import smoke_test
+from scripts.local_endpoint import IMAGE_VERSION, cli, recordio, source
+from scripts.local_endpoint.decoding import parse_header
+from stacks.config import SAMPLE_MODEL_ARTIFACT, XGBOOST_IMAGE_VERSION
 from tests.fake_http import Script, closed_port, scripted_server
 
-SERVER_SCRIPT = serve_local.__file__
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
 URL_PATTERN = re.compile(r"http://[\d.]+:\d+")
 # Real rows of the sample model's features (scikit-learn diabetes, unscaled), no label.
 ROWS = [
     [59.0, 2.0, 32.1, 101.0, 157.0, 93.2, 38.0, 4.0, 4.8598, 87.0],
     [48.0, 1.0, 21.6, 87.0, 183.0, 103.2, 70.0, 3.0, 3.8918, 69.0],
     [72.0, 2.0, 30.5, 93.0, 156.0, 93.6, 41.0, 4.0, 4.6728, 85.0],
-    [24.0, 1.0, 25.3, 84.0, 198.0, 131.4, 40.0, 5.0, 4.8903, 89.0],
-    [50.0, 1.0, 23.0, 101.0, 192.0, 125.4, 52.0, 4.0, 4.2905, 80.0],
 ]
 
 
@@ -77,13 +78,6 @@ def call(
         connection.close()
 
 
-def invoke(url: str, body: bytes, content_type: str | None = "text/csv", **headers: str) -> Answer:
-    all_headers = dict(headers)
-    if content_type is not None:
-        all_headers["Content-Type"] = content_type
-    return call(url, body=body, headers=all_headers)
-
-
 @dataclass
 class RunningServer:
     process: subprocess.Popen[str]
@@ -96,19 +90,34 @@ class RunningServer:
             self.process.send_signal(signal.SIGTERM)
         return self.process.wait(timeout=15)
 
+    @property
+    def stderr(self) -> str:
+        return self.stderr_path.read_text()
+
+
+def run_server(args: list[str], env: dict[str, str] | None = None) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "scripts.serve_local", *args],
+        cwd=PROJECT_ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+
 
 def start_server(
     args: list[str], stderr_path: Path, env: dict[str, str] | None = None
 ) -> RunningServer:
-    stderr = stderr_path.open("w")
-    process = subprocess.Popen(
-        [sys.executable, SERVER_SCRIPT, *args],
-        stdout=subprocess.PIPE,
-        stderr=stderr,
-        text=True,
-        env=env,
-    )
-    stderr.close()
+    with stderr_path.open("w") as stderr:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "scripts.serve_local", *args],
+            cwd=PROJECT_ROOT,
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            text=True,
+            env=env,
+        )
     assert process.stdout is not None
     ready, _, _ = select.select([process.stdout], [], [], 60)
     line = process.stdout.readline() if ready else ""
@@ -125,7 +134,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
     running = start_server(["--port", "0"], tmp_path_factory.mktemp("server") / "stderr.txt")
     yield running
     assert running.stop() == 0
-    assert "Traceback" not in running.stderr_path.read_text()
+    assert "Traceback" not in running.stderr
 
 
 @pytest.fixture(scope="module")
@@ -143,160 +152,33 @@ def booster() -> xgb.Booster:
     return model
 
 
-def expected_answer(booster: xgb.Booster, matrix: xgb.DMatrix) -> str:
-    """XGBoost's predictions formatted as the container does: str(float) joined by ","."""
-    return ",".join(str(value) for value in booster.predict(matrix).tolist())
+def container_csv(predictions: np.ndarray) -> str:
+    """One str() per line, "\\n" after each: sagemaker_containers/_encoders.py:130-154."""
+    return "".join(f"{value}\n" for value in predictions.tolist())
 
 
 # --- The running server ----------------------------------------------------------------------
 
 
-def test_prints_its_url_on_one_line_and_pings_200(url: str) -> None:
-    answer = call(url, method="GET", path="/ping")
-    assert answer.status == 200
+def test_banner_names_the_url_the_image_and_the_model(server: RunningServer) -> None:
+    banner = server.banner
+    assert banner.startswith(f"serving {server.url} (as SageMaker XGBoost {IMAGE_VERSION} would")
+    assert "1 model file (xgboost-model)" in banner
+    assert "saved Booster; reg:squarederror; 10 features" in banner
 
 
-def test_one_row_is_exactly_the_in_process_prediction(url: str, booster: xgb.Booster) -> None:
-    answer = invoke(url, smoke_test.DEFAULT_PAYLOAD.encode())
-    assert answer.status == 200
-    assert answer.headers["Content-Type"] == "text/csv"
-    row = [[float(cell) for cell in smoke_test.DEFAULT_PAYLOAD.strip().split(",")]]
-    assert answer.text == expected_answer(booster, xgb.DMatrix(np.array(row)))
-    # The same float32 values XGBoost returns, not a rounding of them.
-    assert float(answer.text) == float(booster.predict(xgb.DMatrix(np.array(row)))[0])
-
-
-def test_many_rows_answer_one_prediction_each(url: str, booster: xgb.Booster) -> None:
-    answer = invoke(url, csv_body(ROWS))
-    assert answer.status == 200
-    assert answer.text == expected_answer(booster, xgb.DMatrix(np.array(ROWS)))
-    assert len(answer.text.split(",")) == len(ROWS)
-    assert "\n" not in answer.text  # one line, like the container (SAGEMAKER_BATCH unset)
-
-
-def test_libsvm_rows_match_in_process_predictions(url: str, booster: xgb.Booster) -> None:
-    # Row 1: every feature; row 2: features 3 and 7 absent (missing values, not zeros).
-    lines = [
-        "0 " + " ".join(f"{index}:{value!r}" for index, value in enumerate(ROWS[0])),
-        "0 " + " ".join(f"{i}:{v!r}" for i, v in enumerate(ROWS[1]) if i not in (3, 7)),
-    ]
-    answer = invoke(url, "\n".join(lines).encode(), "text/libsvm")
-    assert answer.status == 200
-    rows, columns, values = [], [], []
-    for row_index, row in enumerate(ROWS[:2]):
-        for column, value in enumerate(row):
-            if row_index == 0 or column not in (3, 7):
-                rows.append(row_index)
-                columns.append(column)
-                values.append(value)
-    sparse = csr_matrix((np.array(values), (np.array(rows), np.array(columns))))
-    assert answer.text == expected_answer(booster, xgb.DMatrix(sparse))
-    dense_first_row = expected_answer(booster, xgb.DMatrix(np.array(ROWS[:1])))
-    assert answer.text.split(",")[0] == dense_first_row
-
-
-@pytest.mark.parametrize(
-    "content_type",
-    [
-        "text/csv; charset=utf-8",
-        "TEXT/CSV",
-        "csv",
-        "text/csv; label_size=1",
-        "text/csv;header=absent",
-    ],
-)
-def test_csv_content_type_variants_the_container_accepts(url: str, content_type: str) -> None:
-    assert invoke(url, csv_body(ROWS[:1]), content_type).status == 200
-
-
-@pytest.mark.parametrize("content_type", ["text/x-libsvm", "libsvm", None])
-def test_libsvm_content_types_including_none(url: str, content_type: str | None) -> None:
-    # The container's parser reads a request without Content-Type as libsvm.
-    answer = invoke(url, b"0:59 1:2 2:32.1", content_type)
-    assert answer.status == 200
-    assert len(answer.text.split(",")) == 1
-
-
-def test_accept_json_answers_a_json_list(url: str, booster: xgb.Booster) -> None:
-    answer = invoke(url, csv_body(ROWS[:2]), Accept="application/json")
-    assert answer.status == 200
-    assert answer.headers["Content-Type"] == "application/json"
-    assert json.loads(answer.body) == booster.predict(xgb.DMatrix(np.array(ROWS[:2]))).tolist()
-
-
-@pytest.mark.parametrize("accept", ["*/*", "text/csv", "CSV"])
-def test_accept_any_or_csv_answers_csv(url: str, accept: str) -> None:
-    answer = invoke(url, csv_body(ROWS[:2]), Accept=accept)
-    assert answer.status == 200
-    assert len(answer.text.split(",")) == 2
-
-
-@pytest.mark.parametrize(
-    ("content_type", "message"),
-    [
-        ("application/json", "application/json is not an accepted ContentType: csv, libsvm"),
-        ("text/plain", "text/plain is not an accepted ContentType"),
-        ("text/csv; label_size=5", "Optional parameter label_size must be equal to 1"),
-        ("application/x-recordio-protobuf", "accepted by the managed container but not by this"),
-    ],
-)
-def test_unsupported_content_type_is_415(url: str, content_type: str, message: str) -> None:
-    answer = invoke(url, csv_body(ROWS[:1]), content_type)
-    assert answer.status == 415
-    assert message in answer.text
-
-
-@pytest.mark.parametrize("accept", ["application/xml", "text/csv; charset=utf-8"])
-def test_unsupported_accept_is_415(url: str, accept: str) -> None:
-    answer = invoke(url, csv_body(ROWS[:1]), Accept=accept)
-    assert answer.status == 415
-    assert f"{accept} is not an accepted Accept type" in answer.text
-
-
-def test_empty_body_is_204_without_a_body(url: str) -> None:
-    answer = invoke(url, b"")
-    assert (answer.status, answer.body) == (204, b"")
-
-
-@pytest.mark.parametrize(
-    ("body", "content_type", "message"),
-    [
-        (b"1,2,abc", "text/csv", "could not convert string to float"),
-        (b"1,2,3\n4,5", "text/csv", "inhomogeneous"),
-        (b" \n ", "text/csv", "Could not determine delimiter"),
-        (b"\xff\xfe1,2", "text/csv", "UnicodeDecodeError"),
-        (b"0 1:abc", "text/libsvm", "Loading libsvm data failed"),
-    ],
-)
-def test_malformed_rows_are_400_with_the_reason(
-    url: str, body: bytes, content_type: str, message: str
-) -> None:
-    answer = invoke(url, body, content_type)
-    assert answer.status == 400
-    assert message in answer.text
-
-
-def test_more_columns_than_the_model_has_is_400(url: str) -> None:
-    answer = invoke(url, b"1,2,3,4,5,6,7,8,9,10,11")
-    assert answer.status == 400
-    assert answer.text.startswith("Unable to evaluate payload provided:")
-    assert "Number of columns does not match" in answer.text
-
-
-def test_payload_over_4_mb_is_413(url: str) -> None:
-    body = b"1" * (serve_local.MAX_PAYLOAD_BYTES + 1)
-    answer = invoke(url, body)
-    assert answer.status == 413
-    assert f"at most {serve_local.MAX_PAYLOAD_BYTES} bytes" in answer.text
-
-
-@pytest.mark.parametrize(
-    ("method", "path", "status"),
-    [("GET", "/nope", 404), ("POST", "/nope", 404), ("GET", "/invocations", 405)],
-)
-def test_unknown_paths_and_methods(url: str, method: str, path: str, status: int) -> None:
-    body = b"1,2" if method == "POST" else None
-    assert call(url, method=method, path=path, body=body).status == status
+def test_answers_over_http_as_the_container(url: str, booster: xgb.Booster) -> None:
+    expected = booster.predict(xgb.DMatrix(np.array(ROWS)))
+    answer = call(url, body=csv_body(ROWS), headers={"Content-Type": "text/csv"})
+    assert (answer.status, answer.headers["Content-Type"]) == (200, "text/csv; charset=utf-8")
+    assert answer.text == container_csv(expected)
+    answer = call(
+        url,
+        body=csv_body(ROWS[:1]),
+        headers={"Content-Type": "text/csv", "Accept": "application/json"},
+    )
+    assert json.loads(answer.body) == {"predictions": [{"score": expected.tolist()[0]}]}
+    assert call(url, method="GET", path="/ping").status == 200
 
 
 def test_keeps_the_connection_alive(url: str) -> None:
@@ -311,6 +193,58 @@ def test_keeps_the_connection_alive(url: str) -> None:
             assert not response.will_close
     finally:
         connection.close()
+
+
+@pytest.mark.parametrize("expect_continue", [False, True], ids=["body-sent", "expect-100"])
+def test_the_front_door_refuses_bodies_over_4_mb(url: str, expect_continue: bool) -> None:
+    """Emulated: SageMaker Serverless refuses them before the container sees them."""
+    parts = urlsplit(url)
+    size = source.SERVERLESS_MAX_PAYLOAD_BYTES + 1
+    with socket.create_connection((parts.hostname or "", parts.port or 0), timeout=30) as sock:
+        head = (
+            f"POST /invocations HTTP/1.1\r\nHost: x\r\nContent-Type: text/csv\r\n"
+            f"Content-Length: {size}\r\n"
+            + ("Expect: 100-continue\r\n" if expect_continue else "")
+            + "\r\n"
+        )
+        sock.sendall(head.encode())
+        if not expect_continue:
+            sock.sendall(b"1" * size)
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    status_line, _, rest = answer.partition(b"\r\n")
+    assert status_line == b"HTTP/1.1 413 Request Entity Too Large"
+    assert b"Connection: close" in rest
+    assert b"at most 4194304 bytes (4 MB)" in rest
+    assert b"emulated front door, not the container" in rest
+
+
+def test_exactly_4_mb_reaches_the_container(url: str) -> None:
+    row = b"1,2,3,4,5,6,7,8,9,10\n"
+    body = row * (source.SERVERLESS_MAX_PAYLOAD_BYTES // len(row))
+    body += b"1" * (source.SERVERLESS_MAX_PAYLOAD_BYTES - len(body))
+    assert len(body) == source.SERVERLESS_MAX_PAYLOAD_BYTES
+    # The container parses it (the last line is not a valid row: 415), not the front door's 413.
+    assert call(url, body=body, headers={"Content-Type": "text/csv"}).status == 415
+
+
+def test_a_chunked_body_is_refused_with_411(url: str) -> None:
+    parts = urlsplit(url)
+    connection = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=30)
+    try:
+        connection.request(
+            "POST", "/invocations", body=iter([b"1,2"]), headers={"Content-Type": "text/csv"}
+        )
+        assert connection.getresponse().status == 411
+    finally:
+        connection.close()
+
+
+def test_short_rows_answer_200_and_the_server_warns(server: RunningServer) -> None:
+    answer = call(server.url, body=b"59,2,32.1,101,157\n", headers={"Content-Type": "text/csv"})
+    assert answer.status == 200  # as the container: XGBoost treats the rest as missing
+    assert "rows have 5 values but the model has 10 features" in server.stderr
 
 
 # --- The smoke script against it -------------------------------------------------------------
@@ -338,7 +272,7 @@ def test_smoke_script_counts_rows_of_a_payload_file(url: str, tmp_path: Path) ->
 @pytest.mark.parametrize(
     ("status", "body", "message"),
     [
-        (200, b"1.0,2.0", "sent 1 row(s) but got 2 prediction(s)"),
+        (200, b"1.0\n2.0\n", "sent 1 row(s) but got 2 prediction(s)"),
         (200, b"<html>oops</html>", "the answer is not a number"),
         (500, b"model crashed", "invocation answered HTTP 500: model crashed"),
     ],
@@ -358,219 +292,185 @@ def test_smoke_script_reports_an_unreachable_server(capsys: pytest.CaptureFixtur
     assert "is the server running?" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize(
-    ("args", "message"),
-    [
-        (["--local-url", "localhost:8080"], "is not an http:// or https:// URL"),
-        (["--local-url", "http://x:99999"], "has an invalid port"),
-        (["--local-url", "http://x", "--stack", "s"], "not allowed with argument"),
-    ],
-)
-def test_smoke_script_local_usage_errors_exit_2(
-    capsys: pytest.CaptureFixture[str], args: list[str], message: str
+# --- Start-up: models the container could not load, usage, ports -----------------------------
+
+
+def write_tar(path: Path, members: list[tuple[str, bytes | None]], *, gzip: bool = True) -> Path:
+    """A tar of (name, content) members; None content makes a directory."""
+    with tarfile.open(path, "w:gz" if gzip else "w") as archive:
+        for name, content in members:
+            info = tarfile.TarInfo(name)
+            if content is None:
+                info.type = tarfile.DIRTYPE
+                archive.addfile(info)
+            else:
+                info.size = len(content)
+                archive.addfile(info, io.BytesIO(content))
+    return path
+
+
+def bad_models(tmp_path: Path) -> dict[str, tuple[Path, str]]:
+    sample = SAMPLE_MODEL_ARTIFACT.read_bytes()
+    (tmp_path / "truncated.tar.gz").write_bytes(sample[: len(sample) // 2])
+    (tmp_path / "random.tar.gz").write_bytes(os.urandom(4096))
+    with tarfile.open(SAMPLE_MODEL_ARTIFACT) as archive:
+        model = archive.extractfile("xgboost-model")
+        assert model is not None
+        model_bytes = model.read()
+    return {
+        "truncated": (tmp_path / "truncated.tar.gz", "is truncated"),
+        "random bytes": (tmp_path / "random.tar.gz", "is not a gzip-compressed tar archive"),
+        "plain tar": (
+            write_tar(tmp_path / "plain.tar.gz", [("xgboost-model", model_bytes)], gzip=False),
+            "is not a gzip-compressed tar archive",
+        ),
+        "missing": (tmp_path / "missing.tar.gz", "no such file or directory"),
+        "only a dotfile": (
+            write_tar(tmp_path / "dot.tar.gz", [("._xgboost-model", model_bytes)]),
+            "no model file at the top of",
+        ),
+        "only in a directory": (
+            write_tar(tmp_path / "nested.tar.gz", [("m", None), ("m/xgboost-model", model_bytes)]),
+            "found: m/",
+        ),
+        "not a model": (
+            write_tar(tmp_path / "junk.tar.gz", [("xgboost-model", b"not a model")]),
+            "xgboost-model cannot be loaded: not a pickled Booster",
+        ),
+    }
+
+
+def test_models_the_container_cannot_load_exit_2_in_one_line(tmp_path: Path) -> None:
+    processes = {
+        case: (run_server(["--model", str(path), "--port", "0"]), message)
+        for case, (path, message) in bad_models(tmp_path).items()
+    }
+    for case, (process, message) in processes.items():
+        out, err = process.communicate(timeout=60)
+        assert process.returncode == 2, case
+        assert out == "", case
+        lines = err.strip().splitlines()
+        assert len(lines) == 1, (case, err)
+        assert lines[0].startswith("error: "), case
+        assert message in lines[0], (case, lines[0])
+        assert lines[0].endswith("(the endpoint would fail its /ping health check)"), case
+
+
+def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["train"]) == 2
+    assert cli.main(["--port", "70000"]) == 2
+    assert "is not a port number" in capsys.readouterr().err
+
+
+def test_a_bad_environment_setting_exits_2(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert smoke_test.main(args) == 2
-    assert message in capsys.readouterr().err
+    monkeypatch.setenv("MAX_CONTENT_LENGTH", "6MB")
+    assert cli.main(["--port", "0"]) == 2
+    assert "MAX_CONTENT_LENGTH='6MB' is not a whole number" in capsys.readouterr().err
 
 
-# --- Parsing, unit level ---------------------------------------------------------------------
+def test_a_port_in_use_exits_1(url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    port = str(urlsplit(url).port)
+    assert cli.main(["--port", port]) == 1
+    assert f"cannot listen on 127.0.0.1:{port}" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize(
-    ("header", "expected"),
-    [
-        ("csv", serve_local.CSV),
-        ("text/csv", serve_local.CSV),
-        ("Text/CSV; charset=utf-8", serve_local.CSV),
-        ("text/csv; label_size=1", serve_local.CSV),
-        ("text/csv;label_size = 1", serve_local.CSV),
-        ("text/csv; label_size=1; charset=utf-8", serve_local.CSV),
-        ("libsvm", serve_local.LIBSVM),
-        ("text/libsvm", serve_local.LIBSVM),
-        ("text/x-libsvm", serve_local.LIBSVM),
-        (None, serve_local.LIBSVM),
-    ],
-)
-def test_parse_content_type(header: str | None, expected: str) -> None:
-    assert serve_local.parse_content_type(header) == expected
+def test_serve_argument_means_the_containers_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("SM_MODEL_DIR", "SAGEMAKER_BIND_TO_PORT"):
+        monkeypatch.delenv(name, raising=False)
+    assert cli.resolve_options(["serve"]) == cli.ServeOptions(
+        model=Path("/opt/ml/model"), host="0.0.0.0", port=8080
+    )
+    monkeypatch.setenv("SM_MODEL_DIR", "/models/here")
+    monkeypatch.setenv("SAGEMAKER_BIND_TO_PORT", "9090")
+    assert cli.resolve_options(["serve"]) == cli.ServeOptions(
+        model=Path("/models/here"), host="0.0.0.0", port=9090
+    )
+    assert cli.resolve_options([]) == cli.ServeOptions(
+        model=cli.DEFAULT_MODEL, host="127.0.0.1", port=8080
+    )
+
+
+def test_serve_mode_serves_an_extracted_model_directory_and_stops_on_sigterm(
+    tmp_path: Path, booster: xgb.Booster
+) -> None:
+    model_dir = tmp_path / "opt-ml-model"
+    model_dir.mkdir()
+    with tarfile.open(SAMPLE_MODEL_ARTIFACT) as archive:
+        archive.extractall(model_dir, filter="data")
+    (model_dir / "._xgboost-model").write_bytes(b"macOS resource fork")
+    env = os.environ | {"SM_MODEL_DIR": str(model_dir), "SAGEMAKER_BIND_TO_PORT": "0"}
+    running = start_server(["serve", "--host", "127.0.0.1"], tmp_path / "stderr.txt", env)
+    try:
+        assert "1 model file (xgboost-model)" in running.banner
+        assert call(running.url, method="GET", path="/ping").status == 200
+        answer = call(running.url, body=csv_body(ROWS[:2]), headers={"Content-Type": "text/csv"})
+        assert answer.text == container_csv(booster.predict(xgb.DMatrix(np.array(ROWS[:2]))))
+    finally:
+        code = running.stop()
+    assert code == 0
+    assert "stopped" in running.stderr
+    assert "._xgboost-model is not loaded (the container skips it)" in running.stderr
+    assert "Traceback" not in running.stderr
+
+
+# --- What it mirrors, and the image that runs it ---------------------------------------------
+
+
+def test_mirrors_the_image_version_the_stacks_deploy() -> None:
+    assert IMAGE_VERSION == XGBOOST_IMAGE_VERSION
+
+
+def test_runs_on_the_images_flask_werkzeug_and_xgboost() -> None:
+    assert metadata.version("flask") == source.IMAGE_PINS["Flask"]
+    assert metadata.version("werkzeug") == source.IMAGE_PINS["Werkzeug"]
+    assert metadata.version("xgboost-cpu") == source.IMAGE_PINS["xgboost"]
 
 
 @pytest.mark.parametrize(
     "header",
     [
-        "incorrect_format",
-        "text/csv; label_size=5",
-        "text/csv; label_size=1=1",
-        "text/csv; label_size=1; label_size=2",
-        "label_size=1; text/csv",
-        "application/csv",
-        "parquet",
+        "text/csv",
+        "Text/CSV; charset=UTF-8",
+        "text/csv;label_size = 1; charset=utf-8",
+        'text/csv; name="a;b"; x=1',
+        'text/plain; title="say \\"hi\\""',
+        "application/json, text/csv",
+        "  text/csv  ;  ",
         "",
+        ";a=1",
     ],
 )
-def test_parse_content_type_rejects_with_415(header: str) -> None:
-    with pytest.raises(serve_local.RequestError) as raised:
-        serve_local.parse_content_type(header)
-    assert raised.value.status == 415
+def test_parse_header_is_what_cgi_parse_header_returns(header: str) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        import cgi
+
+    assert parse_header(header) == cgi.parse_header(header)
+
+
+def test_recordio_label_records_round_trip() -> None:
+    labels = {"predicted_label": [1.0], "probabilities": [0.25, 0.75]}
+    framed = recordio.frame(recordio.encode_label_record(labels))
+    assert len(framed) % 4 == 0
+    assert framed[:4] == (0xCED7230A).to_bytes(4, "little")
+    assert recordio.read_label_records(framed) == [
+        {"predicted_label": (1.0,), "probabilities": (0.25, 0.75)}
+    ]
 
 
 @pytest.mark.parametrize(
-    ("header", "default", "expected"),
+    ("buffer", "message"),
     [
-        (None, "text/csv", "text/csv"),
-        ("*/*", "application/json", "application/json"),
-        ("", "text/csv", "text/csv"),
-        ("JSON", "text/csv", "JSON"),
-        ("csv", "text/csv", "csv"),
+        (b"\x0a\x23\xd7\xce\x10\x00\x00\x00abc", "truncated record"),
+        (b"\x00\x00\x00\x00\x00\x00\x00\x00", "invalid RecordIO magic"),
+        (b"\x0a\x23\xd7\xce", "truncated RecordIO header"),
     ],
 )
-def test_parse_accept(header: str | None, default: str, expected: str) -> None:
-    assert serve_local.parse_accept(header, default=default) == expected
-
-
-@pytest.mark.parametrize("header", ["text/html", "text/csv, application/json", "application/*"])
-def test_parse_accept_rejects_with_415(header: str) -> None:
-    with pytest.raises(serve_local.RequestError) as raised:
-        serve_local.parse_accept(header, default="text/csv")
-    assert raised.value.status == 415
-
-
-@pytest.mark.parametrize(
-    ("body", "expected"),
-    [
-        (b"1,2,3", [[1, 2, 3]]),
-        (b"\n1,2\n3,4\n\n", [[1, 2], [3, 4]]),
-        (b"1;2;3", [[1, 2, 3]]),
-        (b"1\t2", [[1, 2]]),
-        (b"1 2", [[1, 2]]),
-        (b"1,,3", [[1, np.nan, 3]]),
-        (b"1.5,2\r\n3,4\r\n", [[1.5, 2], [3, 4]]),
-        (b"5", [[5]]),  # a one-column guess is alphanumeric: read as ","
-    ],
-)
-def test_csv_to_array(body: bytes, expected: list[list[float]]) -> None:
-    array = serve_local.csv_to_array(body)
-    assert array.dtype == np.float64
-    np.testing.assert_array_equal(array, np.array(expected, dtype=np.float64))
-
-
-def test_libsvm_to_sparse_ignores_labels_and_keeps_absent_features_missing() -> None:
-    matrix = serve_local.libsvm_to_sparse(b"1 0:1.5 3:2\n0 1:7\n")
-    assert matrix.shape == (2, 4)
-    assert matrix.toarray().tolist() == [[1.5, 0, 0, 2], [0, 7, 0, 0]]
-    assert matrix.nnz == 3  # stored entries only: the rest are missing to XGBoost
-
-
-def test_format_predictions() -> None:
-    predictions = np.array([1.5, 2.25], dtype=np.float32)
-    assert serve_local.format_predictions(predictions, "text/csv", batch_output=False) == (
-        b"1.5,2.25"
-    )
-    assert serve_local.format_predictions(predictions, "csv", batch_output=True) == (b"1.5\n2.25\n")
-    assert serve_local.format_predictions(predictions, "application/json", batch_output=False) == (
-        b"[1.5, 2.25]"
-    )
-
-
-def test_payload_limit_is_4_mb_inclusive() -> None:
-    serve_local.check_payload_size(4 * 1024 * 1024)
-    with pytest.raises(serve_local.RequestError) as raised:
-        serve_local.check_payload_size(4 * 1024 * 1024 + 1)
-    assert raised.value.status == 413
-
-
-def test_predictor_checks_in_the_containers_order(booster: xgb.Booster) -> None:
-    model = serve_local.LoadedModel(booster, "test", "xgboost", booster.num_features())
-    predictor = serve_local.Predictor(model, serve_local.Settings())
-    # Empty beats a bad Content-Type; a bad body beats a bad Accept (encoding happens last).
-    assert predictor.invoke(b"", "application/json", None).status == 204
-    assert predictor.invoke(b"x,y", "text/csv", "text/html").status == 400
-    assert predictor.invoke(b"1,2", "text/csv", "text/html").status == 415
-
-
-def test_settings_from_the_containers_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT", "application/json")
-    monkeypatch.setenv("SAGEMAKER_BATCH", "true")
-    assert serve_local.Settings.from_environment() == serve_local.Settings(
-        default_accept="application/json", batch_output=True
-    )
-
-
-# --- Loading the artifact --------------------------------------------------------------------
-
-
-def write_tar(path: Path, members: list[tuple[str, bytes | None]]) -> Path:
-    with tarfile.open(path, "w:gz") as archive:
-        for name, data in members:
-            info = tarfile.TarInfo(name)
-            if data is None:
-                info.type = tarfile.DIRTYPE
-                archive.addfile(info)
-            else:
-                info.size = len(data)
-                archive.addfile(info, io.BytesIO(data))
-    return path
-
-
-def test_reads_the_first_regular_file_at_the_archive_root(tmp_path: Path) -> None:
-    archive = write_tar(
-        tmp_path / "model.tar.gz",
-        [("code", None), ("code/inference.py", b"x"), ("./first", b"1"), ("second", b"2")],
-    )
-    model_file = serve_local.read_model_file(archive)
-    assert (model_file.name, model_file.data) == (f"{archive}:./first", b"1")
-    assert model_file.other_files == ("second",)
-
-
-def test_an_archive_without_a_root_file_is_refused(tmp_path: Path) -> None:
-    archive = write_tar(tmp_path / "model.tar.gz", [("model", None), ("model/xgboost-model", b"1")])
-    with pytest.raises(serve_local.UsageError, match="no regular file at the archive root"):
-        serve_local.read_model_file(archive)
-
-
-def test_reads_the_first_regular_file_of_a_model_directory(tmp_path: Path) -> None:
-    (tmp_path / "code").mkdir()
-    (tmp_path / "xgboost-model").write_bytes(b"model")
-    model_file = serve_local.read_model_file(tmp_path)
-    assert (model_file.data, model_file.other_files) == (b"model", ())
-
-
-@pytest.mark.parametrize("name", ["missing.tar.gz", "not-a-tar.txt"])
-def test_unusable_model_paths_exit_2(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str
-) -> None:
-    (tmp_path / "not-a-tar.txt").write_text("hello")
-    assert serve_local.main(["--model", str(tmp_path / name), "--port", "0"]) == 2
-    err = capsys.readouterr().err
-    assert name in err
-    assert "Traceback" not in err
-
-
-def test_loads_a_pickled_booster_like_the_container(booster: xgb.Booster) -> None:
-    model = serve_local.load_model(serve_local.ModelFile("pickled", pickle.dumps(booster)))
-    assert (model.model_format, model.num_features) == ("pickle", 10)
-
-
-def test_a_file_that_is_no_model_is_refused() -> None:
-    with pytest.raises(serve_local.UsageError, match="neither an XGBoost model nor a pickled"):
-        serve_local.load_model(serve_local.ModelFile("junk", b"not a model"))
-
-
-def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
-    assert serve_local.main(["train"]) == 2
-    assert serve_local.main(["--port", "70000"]) == 2
-    err = capsys.readouterr().err
-    assert "invalid choice: 'train'" in err
-    assert "is not a port number" in err
-
-
-def test_a_port_in_use_exits_1(url: str, capsys: pytest.CaptureFixture[str]) -> None:
-    port = str(urlsplit(url).port)
-    assert serve_local.main(["--port", port]) == 1
-    assert f"cannot listen on 127.0.0.1:{port}" in capsys.readouterr().err
-
-
-# --- The container image's contract ----------------------------------------------------------
+def test_recordio_framing_errors(buffer: bytes, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        list(recordio.iter_records(buffer))
 
 
 def dockerfile_instructions(project_root: Path) -> list[tuple[str, str]]:
@@ -589,16 +489,26 @@ def test_dockerfile_contract(project_root: Path) -> None:
     (base,) = values["FROM"]
     assert re.fullmatch(r"python:\d+\.\d+\.\d+-slim-\w+", base), base  # pinned to a patch tag
     assert values["EXPOSE"] == ["8080"]
-    copies = {value.split()[1]: value.split()[0] for value in values["COPY"]}  # target: source
-    server_path = copies["/opt/program/serve_local.py"]
-    assert server_path == "scripts/serve_local.py"
+    assert values["WORKDIR"] == ["/opt/program"]
+    sources = [part for value in values["COPY"] for part in value.split()[:-1]]
+    assert set(sources) == {
+        "container/requirements.txt",
+        "scripts/__init__.py",
+        "scripts/serve_local.py",
+        "scripts/local_endpoint/",
+    }
     # Exec form, so `serve` (SageMaker's argument) reaches the server; `serve` is also the default.
-    assert json.loads(values["ENTRYPOINT"][0]) == ["python", "/opt/program/serve_local.py"]
+    assert json.loads(values["ENTRYPOINT"][0]) == ["python", "-m", "scripts.serve_local"]
     assert json.loads(values["CMD"][0]) == ["serve"]
     assert any("-r /opt/program/requirements.txt" in run for run in values["RUN"])
     ignored = (project_root / "container" / "Dockerfile.dockerignore").read_text().splitlines()
     assert "*" in ignored
-    assert {f"!{source}" for source in copies.values()} <= set(ignored)
+    assert {
+        "!container/requirements.txt",
+        "!scripts/__init__.py",
+        "!scripts/serve_local.py",
+        "!scripts/local_endpoint/*.py",
+    } <= set(ignored)
 
 
 def test_container_requirements_are_pinned_like_the_project(project_root: Path) -> None:
@@ -608,47 +518,7 @@ def test_container_requirements_are_pinned_like_the_project(project_root: Path) 
 
     image = pins(project_root / "container" / "requirements.txt")
     project = pins(project_root / "requirements.txt")
-    assert set(image) == {"xgboost-cpu", "numpy", "scipy"}
-    assert image["xgboost-cpu"] == project["xgboost-cpu"]
-    assert image["numpy"] == project["numpy"]
-    from importlib import metadata
-
+    assert set(image) == {"xgboost-cpu", "numpy", "scipy", "Flask", "Werkzeug"}
+    for name in ("xgboost-cpu", "numpy", "Flask", "Werkzeug"):
+        assert image[name] == project[name], name
     assert image["scipy"] == metadata.version("scipy")  # what the tests ran with
-
-
-def test_serve_argument_means_the_containers_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("SM_MODEL_DIR", "SAGEMAKER_BIND_TO_PORT"):
-        monkeypatch.delenv(name, raising=False)
-    assert serve_local.resolve_options(["serve"]) == serve_local.ServeOptions(
-        model=Path("/opt/ml/model"), host="0.0.0.0", port=8080
-    )
-    monkeypatch.setenv("SM_MODEL_DIR", "/models/here")
-    monkeypatch.setenv("SAGEMAKER_BIND_TO_PORT", "9090")
-    assert serve_local.resolve_options(["serve"]) == serve_local.ServeOptions(
-        model=Path("/models/here"), host="0.0.0.0", port=9090
-    )
-    assert serve_local.resolve_options([]) == serve_local.ServeOptions(
-        model=serve_local.DEFAULT_MODEL, host="127.0.0.1", port=8080
-    )
-
-
-def test_serve_mode_serves_an_extracted_model_directory_and_stops_on_sigterm(
-    tmp_path: Path, booster: xgb.Booster
-) -> None:
-    model_dir = tmp_path / "opt-ml-model"
-    model_dir.mkdir()
-    with tarfile.open(SAMPLE_MODEL_ARTIFACT) as archive:
-        archive.extractall(model_dir, filter="data")
-    env = os.environ | {"SM_MODEL_DIR": str(model_dir), "SAGEMAKER_BIND_TO_PORT": "0"}
-    running = start_server(["serve", "--host", "127.0.0.1"], tmp_path / "stderr.txt", env)
-    try:
-        assert f"({model_dir / 'xgboost-model'}, xgboost format, 10 features" in running.banner
-        assert call(running.url, method="GET", path="/ping").status == 200
-        answer = invoke(running.url, csv_body(ROWS[:2]))
-        assert answer.text == expected_answer(booster, xgb.DMatrix(np.array(ROWS[:2])))
-    finally:
-        code = running.stop()
-    assert code == 0
-    stderr = running.stderr_path.read_text()
-    assert "stopped" in stderr
-    assert "Traceback" not in stderr
