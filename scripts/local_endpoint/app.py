@@ -35,11 +35,14 @@ NGINX_LOCATION = re.compile(r"^/(ping|invocations|execution-parameters)")  # ngi
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 
+def first_line(error: BaseException) -> str:
+    """The first line of an error (XGBoost's carry a native stack trace): logs stay one line."""
+    lines = str(error).strip().splitlines()
+    return lines[0] if lines else type(error).__name__
+
+
 def predict(model: LoadedModel, dtest: Any, content_type: str) -> Any:
     """serve_utils.predict (serve_utils.py:197-259)."""
-    import numpy as np
-    from scipy import stats  # type: ignore[import-untyped]
-
     booster, model_format = model.boosters[0], model.formats[0]
     if model_format == PKL_FORMAT:  # serve_utils.py:200-222: only pickled models are checked
         x = booster.num_features()
@@ -68,6 +71,9 @@ def predict(model: LoadedModel, dtest: Any, content_type: str) -> Any:
 
     if not model.ensemble:
         return predict_one(booster)
+    import numpy as np
+    from scipy import stats  # type: ignore[import-untyped]  # ensembles only: a 0.3 s import
+
     ensemble = [predict_one(one) for one in model.boosters]
     if model.objective in ("multi:softmax", "binary:hinge"):
         # serve_utils.py:254: with the image's scipy this is the first row's vote only, a
@@ -101,7 +107,7 @@ def create_flask_app(model: LoadedModel, settings: ServingSettings) -> flask.Fla
             LOGGER.error(
                 "500 (Flask's error page, as in the container): %s: %s",
                 exc_info[0].__name__,
-                str(exc_info[1]).splitlines()[0] if str(exc_info[1]) else "",
+                first_line(exc_info[1]),
             )
 
     app = ContainerFlask("serve_local")
@@ -130,13 +136,13 @@ def create_flask_app(model: LoadedModel, settings: ServingSettings) -> flask.Fla
         try:
             dtest, content_type = decoding.parse_content_data(payload, flask.request.content_type)
         except Exception as error:
-            LOGGER.error("415: %s", error)
+            LOGGER.error("415: %s", first_line(error))
             return flask.Response(response=str(error), status=http.client.UNSUPPORTED_MEDIA_TYPE)
         _warn_short_rows(model, dtest, content_type)
         try:
             predictions = predict(model, dtest, content_type)
         except Exception as error:
-            LOGGER.error("400: %s", error)
+            LOGGER.error("400: %s", first_line(error))
             return flask.Response(
                 response=f"Unable to evaluate payload provided: {error}",
                 status=http.client.BAD_REQUEST,
@@ -146,7 +152,7 @@ def create_flask_app(model: LoadedModel, settings: ServingSettings) -> flask.Fla
                 flask.request.headers.get("accept", ""), default=settings.default_accept
             )
         except Exception as error:
-            LOGGER.error("406: %s", error)
+            LOGGER.error("406: %s", first_line(error))
             return flask.Response(response=str(error), status=http.client.NOT_ACCEPTABLE)
         if settings.inference_output is not None:
             return _selectable_response(model, settings, predictions, accept)
@@ -178,7 +184,7 @@ def _selectable_response(
             )
         body = encoding.encode_selected(selected, keys, accept, batch=settings.batch)
     except Exception as error:
-        LOGGER.error("500: %s", error)
+        LOGGER.error("500: %s", first_line(error))
         return flask.Response(response=str(error), status=http.client.INTERNAL_SERVER_ERROR)
     return flask.Response(response=body, status=http.client.OK, mimetype=accept)
 

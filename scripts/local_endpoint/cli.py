@@ -140,6 +140,9 @@ def _stop(signum: int, _frame: FrameType | None) -> NoReturn:
 
 def main(argv: Sequence[str] | None = None) -> int:
     started = time.perf_counter()
+    # serving.py:46-60: the container runs one OpenMP thread per worker unless told otherwise
+    # (also what keeps a small DMatrix cheap). Set before xgboost is imported.
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
     try:
         options = resolve_options(argv)
