@@ -67,10 +67,32 @@ class _Handler(BaseHTTPRequestHandler):
             return False
         return super().handle_expect_100()
 
+    def _read_chunked(self) -> bytes | None:
+        """A chunked body, as nginx buffers one for the container; None after a refusal."""
+        body = bytearray()
+        while True:
+            size_line = self.rfile.readline(1024).split(b";", 1)[0].strip()
+            try:
+                size = int(size_line, 16)
+            except ValueError:
+                self._reply_plain(HTTPStatus.BAD_REQUEST, f"invalid chunk size: {size_line!r}")
+                return None
+            if size == 0:
+                while self.rfile.readline(1024) not in (b"\r\n", b"\n", b""):
+                    pass  # trailers
+                return bytes(body)
+            if len(body) + size > SERVERLESS_MAX_PAYLOAD_BYTES:
+                self.close_connection = True  # the rest is not read
+                return None
+            body += self.rfile.read(size)
+            self.rfile.readline(1024)  # the CRLF after the chunk
+
     def _read_body(self) -> bytes | None:
         if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
-            self._reply_plain(HTTPStatus.LENGTH_REQUIRED, "send a Content-Length (no chunked body)")
-            return None
+            body = self._read_chunked()
+            if body is None and self.close_connection:
+                self._handle(body=b"", content_length=str(SERVERLESS_MAX_PAYLOAD_BYTES + 1))
+            return body
         raw = self.headers.get("Content-Length", "0").strip() or "0"
         if not raw.isdigit():
             self._reply_plain(HTTPStatus.BAD_REQUEST, f"invalid Content-Length: {raw!r}")
@@ -92,7 +114,7 @@ class _Handler(BaseHTTPRequestHandler):
                 break
             remaining -= len(chunk)
 
-    def _environ(self, body: bytes) -> dict[str, Any]:
+    def _environ(self, body: bytes, content_length: str | None) -> dict[str, Any]:
         parts = urlsplit(self.path)
         host, port = self.server.server_address[:2]
         environ: dict[str, Any] = {
@@ -104,7 +126,9 @@ class _Handler(BaseHTTPRequestHandler):
             "SERVER_PORT": str(port),
             "SERVER_PROTOCOL": self.request_version,
             "REMOTE_ADDR": self.client_address[0],
-            "CONTENT_LENGTH": self.headers.get("Content-Length", ""),
+            "CONTENT_LENGTH": content_length
+            or self.headers.get("Content-Length", "")
+            or str(len(body)),
             "wsgi.version": (1, 0),
             "wsgi.url_scheme": "http",
             "wsgi.input": io.BytesIO(body),
@@ -117,11 +141,12 @@ class _Handler(BaseHTTPRequestHandler):
             environ["CONTENT_TYPE"] = self.headers["Content-Type"]
         for name, value in self.headers.items():
             key = "HTTP_" + name.upper().replace("-", "_")
-            if key not in ("HTTP_CONTENT_TYPE", "HTTP_CONTENT_LENGTH"):
+            # The body is de-chunked here, as nginx buffers it and sends a Content-Length.
+            if key not in ("HTTP_CONTENT_TYPE", "HTTP_CONTENT_LENGTH", "HTTP_TRANSFER_ENCODING"):
                 environ[key] = f"{environ[key]},{value}" if key in environ else value
         return environ
 
-    def _handle(self, body: bytes | None = None) -> None:
+    def _handle(self, body: bytes | None = None, content_length: str | None = None) -> None:
         if body is None:
             body = self._read_body()
             if body is None:
@@ -136,7 +161,7 @@ class _Handler(BaseHTTPRequestHandler):
             status_line, response_headers = status, headers
             return lambda data: None
 
-        result = self.server.app(self._environ(body), start_response)
+        result = self.server.app(self._environ(body, content_length), start_response)
         try:
             payload = b"".join(result)
         finally:
