@@ -52,6 +52,11 @@ class ModelData(abc.ABC):
     def bind(self, scope: Construct) -> ModelDataConfig:
         """Create what the artifact needs in ``scope``; return its URL and read permissions."""
 
+    @property
+    def local_path(self) -> Path | None:
+        """The local artifact file, which synth can check (an asset); None for S3 sources."""
+        return None
+
     @staticmethod
     def from_asset(path: str | os.PathLike[str]) -> ModelData:
         """A local ``.tar.gz`` file, uploaded by ``cdk deploy`` as a CDK file asset.
@@ -89,6 +94,10 @@ def _object_read_statements(bucket: s3.IBucket, key: str) -> tuple[iam.PolicySta
 class _AssetModelData(ModelData):
     def __init__(self, path: Path) -> None:
         self.path = path
+
+    @property
+    def local_path(self) -> Path:
+        return self.path
 
     def problems(self) -> list[str]:
         if not self.path.name.endswith(ARCHIVE_SUFFIX):
