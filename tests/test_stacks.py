@@ -14,13 +14,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aws_cdk.assertions import Annotations, Match
+from aws_cdk.assertions import Annotations, Match, Template
 
 from sagemaker_serverless import ServerlessConfigError
 from stacks.app import cdk_environment
 from stacks.compliance import RULE_PACKS, add_compliance_checks
 from stacks.config import ENVIRONMENTS, EnvironmentConfig, validate_environments
-from stacks.serverless_stack import OUTPUT_MODEL_FEATURE_COUNT
+from stacks.serverless_stack import OUTPUT_MODEL_FEATURE_COUNT, ServerlessEndpointStack
 from tests.model_files import trained, write_archive
 from tests.synth import SNAPSHOT_ENVIRON, SynthesizedApp, new_app, synthesize
 
@@ -90,15 +90,15 @@ def test_model_feature_count_output_is_read_from_the_artifact(
 
 
 def test_no_model_feature_count_output_when_the_artifact_does_not_say(tmp_path: Path) -> None:
-    payload = pickle.dumps(trained("reg:squarederror"), protocol=4)
+    payload = pickle.dumps(trained("reg:squarederror"), protocol=4)  # feature count unknown
     artifact = write_archive(tmp_path / "model.tar.gz", {"xgboost-model": payload})
     (dev, *_) = ENVIRONMENTS
-    app = synthesize(
-        tmp_path / "out",
-        SNAPSHOT_ENVIRON,
-        environments=[dataclasses.replace(dev, model_artifact=artifact)],
+    stack = ServerlessEndpointStack(
+        new_app(), "Dev", config=dataclasses.replace(dev, model_artifact=artifact)
     )
-    assert OUTPUT_MODEL_FEATURE_COUNT not in app.template("dev")["Outputs"]
+    outputs = Template.from_stack(stack).to_json()["Outputs"]
+    assert "EndpointName" in outputs
+    assert OUTPUT_MODEL_FEATURE_COUNT not in outputs
 
 
 def test_the_sample_app_synthesizes_without_warnings(regional_app: SynthesizedApp) -> None:
