@@ -425,6 +425,13 @@ def test_read_xgboost_model_info(raw_format: str, expected_format: ModelFormat) 
     )
 
 
+def test_read_xgboost_model_info_never_unpickles(tmp_path: Path) -> None:
+    marker = tmp_path / "unpickled"
+    with pytest.raises(ValueError, match=r"^it is a pickle, which is not read without executing"):
+        read_xgboost_model_info(pickle.dumps(WritesAMarkerWhenUnpickled(marker)))
+    assert not marker.exists()
+
+
 def ubj_key(text: str) -> bytes:
     return b"L" + struct.pack(">q", len(text)) + text.encode()
 

@@ -184,8 +184,11 @@ def read_xgboost_model_info(data: bytes, *, name: str = "") -> XGBoostModelInfo:
     Checks what ``Learner::LoadModel`` reads first (the learner, its model parameters, objective
     and booster names); it does not rebuild the trees.
 
-    :raises ValueError: with the reason when XGBoost would refuse the file.
+    :raises ValueError: with the reason when XGBoost would refuse the file, or for a pickle
+        (the container unpickles it; reading it here would mean running its code).
     """
+    if _is_pickle(data[:_HEADER_BYTES]):
+        raise ValueError("it is a pickle, which is not read without executing it")
     extension = _extension(name)
     if extension in _FORMAT_BY_EXTENSION:
         if len(data) < 3 or data[:1] != b"{":
@@ -477,11 +480,15 @@ class _UBJReader:
         return result
 
 
+def _is_pickle(header: bytes) -> bool:
+    if header[:1] == b"\x80":
+        return bool(header[1:2]) and header[1] in _PICKLE_PROTOCOLS
+    return _OLD_PICKLE.match(header) is not None
+
+
 def _sniff_format(header: bytes, name: str) -> ModelFormat:
     """The format a file's first bytes announce (pickle first: the container tries it first)."""
-    if (header[:1] == b"\x80" and header[1:2] and header[1] in _PICKLE_PROTOCOLS) or (
-        _OLD_PICKLE.match(header)
-    ):
+    if _is_pickle(header):
         return "pickle"
     by_extension = _FORMAT_BY_EXTENSION.get(_extension(name))
     if by_extension is not None:

@@ -33,7 +33,7 @@ class ModelDataConfig:
 
     :param s3_url: the artifact's ``s3://`` URL (may contain tokens).
     :param policy_statements: what the execution role needs to read it, and no more.
-    :param local_path: the local file, for an asset (used for the memory-size check).
+    :param local_path: the local file, for an asset (the endpoint checks it at synth).
     """
 
     s3_url: str
