@@ -47,7 +47,6 @@ import select
 import signal
 import subprocess
 import sys
-import tarfile
 import tempfile
 import time
 from collections.abc import Callable, Sequence
@@ -59,6 +58,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 if str(PROJECT_ROOT) not in sys.path:  # run as `python scripts/right_size.py`
     sys.path.append(str(PROJECT_ROOT))
 
+from sagemaker_serverless.artifact import inspect_model_artifact  # noqa: E402
 from scripts import smoke_test  # noqa: E402
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
@@ -201,16 +201,22 @@ def csv_payload(rows: Sequence[Sequence[float]]) -> bytes:
 
 
 def artifact_sizes(path: Path) -> ArtifactSizes:
-    """The artifact's size as stored and as SageMaker extracts it (regular files)."""
+    """The artifact's size as stored and as SageMaker extracts it (regular files).
+
+    :raises UsageError: for an archive the endpoint could not load (not gzip, truncated, no
+        model file at its root, a model file XGBoost cannot load), in one line.
+    """
     if path.is_dir():
         total = sum(file.stat().st_size for file in path.rglob("*") if file.is_file())
         return ArtifactSizes(compressed_bytes=None, uncompressed_bytes=total)
-    try:
-        with tarfile.open(path, mode="r:*") as archive:
-            total = sum(member.size for member in archive.getmembers() if member.isfile())
-    except (OSError, tarfile.TarError) as error:
-        raise UsageError(f"--model {str(path)!r} is not a readable tar archive: {error}") from None
-    return ArtifactSizes(compressed_bytes=path.stat().st_size, uncompressed_bytes=total)
+    # The construct's synth-time check (standard library only: no aws_cdk is loaded).
+    inspection = inspect_model_artifact(path)
+    if inspection.errors or inspection.uncompressed_size is None:
+        raise UsageError("; ".join(inspection.errors))
+    return ArtifactSizes(
+        compressed_bytes=inspection.compressed_size,
+        uncompressed_bytes=inspection.uncompressed_size,
+    )
 
 
 # --- The server process ------------------------------------------------------------------------

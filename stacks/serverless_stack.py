@@ -18,6 +18,7 @@ from .config import EnvironmentConfig
 # Output names the smoke script and the pipeline read.
 OUTPUT_ENDPOINT_NAME = "EndpointName"
 OUTPUT_ENDPOINT_ARN = "EndpointArn"
+OUTPUT_MODEL_FEATURE_COUNT = "ModelFeatureCount"
 
 
 class ServerlessEndpointStack(cdk.Stack):
@@ -58,6 +59,19 @@ class ServerlessEndpointStack(cdk.Stack):
         cdk.CfnOutput(
             self, OUTPUT_ENDPOINT_ARN, value=self.endpoint.endpoint_arn, description="Endpoint ARN"
         )
+        # Read from the artifact at synth, so that a smoke test can build a request of the right
+        # width for whatever model is deployed; absent when the artifact does not say.
+        feature_count = self.endpoint.model_feature_count
+        if feature_count is not None:
+            cdk.CfnOutput(
+                self,
+                OUTPUT_MODEL_FEATURE_COUNT,
+                value=str(feature_count),
+                description=(
+                    "Number of features the model reads: values per text/csv row, no label "
+                    "(read from the model artifact at synth)"
+                ),
+            )
 
     def _alarm_topic(self, config: EnvironmentConfig) -> sns.Topic:
         # Alarm notifications can carry endpoint names; encrypt them with a key of our own, which

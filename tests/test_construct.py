@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import pickle
 from pathlib import Path
 from typing import Any
 
 import aws_cdk as cdk
 import pytest
+from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
-from aws_cdk.assertions import Match, Template
+from aws_cdk.assertions import Annotations, Match, Template
 
 from sagemaker_serverless import (
     ContainerImage,
@@ -20,6 +22,7 @@ from sagemaker_serverless import (
     supported_algorithm_versions,
 )
 from stacks.config import SAMPLE_MODEL_ARTIFACT
+from tests.model_files import model_bytes, write_archive
 from tests.synth import new_app
 
 XGBOOST = ContainerImage.from_sagemaker_algorithm("xgboost", "3.0-5")
@@ -402,3 +405,159 @@ def test_environment_at_the_limits_is_accepted() -> None:
     template = endpoint_template(environment=environment)
     model = single(template, "AWS::SageMaker::Model")["Properties"]
     assert len(model["PrimaryContainer"]["Environment"]) == 100
+
+
+# --- the model artifact, read at synth ------------------------------------------------------------
+
+PACK = "tar -czf model.tar.gz -C <model dir> xgboost-model"
+
+
+def endpoint_with(stack: cdk.Stack, artifact: Path, **overrides: Any) -> ServerlessEndpoint:
+    props: dict[str, Any] = {"image": XGBOOST, "model_data": ModelData.from_asset(artifact)}
+    return ServerlessEndpoint(stack, "Endpoint", **(props | overrides))
+
+
+def truncated_sample(tmp_path: Path) -> Path:
+    data = SAMPLE_MODEL_ARTIFACT.read_bytes()
+    path = tmp_path / "model.tar.gz"
+    path.write_bytes(data[: len(data) // 2])
+    return path
+
+
+def warnings_of(stack: cdk.Stack) -> list[str]:
+    return [
+        str(warning.entry.data).partition(" [ack: ")[0]
+        for warning in Annotations.from_stack(stack).find_warning("*", Match.any_value())
+    ]
+
+
+def test_the_sample_models_feature_count_is_read_at_synth() -> None:
+    stack = make_stack()
+    endpoint = endpoint_with(stack, SAMPLE_MODEL_ARTIFACT)
+    assert endpoint.model_feature_count == 10
+    assert warnings_of(stack) == []
+
+
+def test_an_s3_artifacts_feature_count_is_unknown() -> None:
+    stack = make_stack()
+    endpoint = ServerlessEndpoint(
+        stack,
+        "Endpoint",
+        image=XGBOOST,
+        model_data=ModelData.from_s3_url("s3://my-models/v1/model.tar.gz"),
+    )
+    assert endpoint.model_feature_count is None
+
+
+def test_an_artifact_that_is_not_gzip_is_reported_with_every_other_problem(
+    tmp_path: Path,
+) -> None:
+    artifact = tmp_path / "model.tar.gz"
+    artifact.write_bytes(b"\x00\x01\x02\x03" + bytes(1020))
+    with pytest.raises(ServerlessConfigError) as caught:
+        endpoint_with(make_stack(), artifact, memory_size_in_mb=1000)
+    assert caught.value.problems == (
+        "memory_size_in_mb=1000 is not allowed; use one of 1024, 2048, 3072, 4096, 5120, 6144",
+        f"model artifact '{artifact}' is not a gzip file (it starts with bytes 00 01 02 03, not "
+        f"1f 8b); SageMaker needs a gzip-compressed tar archive: create it with {PACK}",
+    )
+    assert "Traceback" not in str(caught.value)
+
+
+def test_a_truncated_artifact_is_an_error_and_never_a_size_estimate(tmp_path: Path) -> None:
+    # It used to synthesize with "loading it needs about 9931 MiB" from its last four bytes.
+    artifact = truncated_sample(tmp_path)
+    for image in (XGBOOST, ContainerImage.from_ecr_repository(ecr_repository(), "1.0")):
+        with pytest.raises(ServerlessConfigError) as caught:
+            endpoint_with(make_stack(), artifact, image=image)
+        assert caught.value.problems == (
+            f"model artifact '{artifact}' is truncated: its gzip stream ends before its end "
+            "marker (an interrupted download or copy?); build or download it again",
+        )
+        assert "MiB" not in str(caught.value)
+
+
+def ecr_repository() -> ecr.IRepository:
+    return ecr.Repository.from_repository_arn(
+        make_stack(), "Repo", "arn:aws:ecr:us-east-1:123456789012:repository/models/server"
+    )
+
+
+def test_a_file_xgboost_cannot_load_fails_only_on_the_xgboost_image(tmp_path: Path) -> None:
+    artifact = write_archive(tmp_path / "model.tar.gz", {"model.onnx": b"\x08\x07onnx-ish"})
+    with pytest.raises(ServerlessConfigError) as caught:
+        endpoint_with(make_stack(), artifact)
+    (problem,) = caught.value.problems
+    assert problem.startswith(
+        f"model file 'model.onnx' in '{artifact}' cannot be loaded by XGBoost: it is not JSON, "
+        "UBJSON or a pickle"
+    )
+    # Another image reads the model its own way: a sound archive is all synth can ask.
+    stack = make_stack()
+    image = ContainerImage.from_ecr_repository(ecr_repository(), "1.0")
+    endpoint = endpoint_with(stack, artifact, image=image)
+    assert endpoint.model_feature_count is None
+    assert warnings_of(stack) == []
+
+
+def test_a_broken_xgboost_file_is_a_warning_on_another_image(tmp_path: Path) -> None:
+    artifact = write_archive(
+        tmp_path / "model.tar.gz", {"xgboost-model": model_bytes(raw_format="json")[:-100]}
+    )
+    stack = make_stack()
+    image = ContainerImage.from_ecr_repository(ecr_repository(), "1.0")
+    endpoint_with(stack, artifact, image=image)
+    (warning,) = warnings_of(stack)
+    assert warning.startswith(
+        f"model file 'xgboost-model' in '{artifact}' cannot be loaded by XGBoost: JSON model is "
+        "not valid JSON"
+    )
+
+
+def test_no_model_file_at_the_root_fails_on_every_image(tmp_path: Path) -> None:
+    artifact = write_archive(tmp_path / "model.tar.gz", {"model/xgboost-model": model_bytes()})
+    for image in (XGBOOST, ContainerImage.from_ecr_repository(ecr_repository(), "1.0")):
+        with pytest.raises(ServerlessConfigError, match="has no model file at its root"):
+            endpoint_with(make_stack(), artifact, image=image)
+
+
+def test_a_pickled_model_is_a_warning_and_is_not_executed(tmp_path: Path) -> None:
+    marker = tmp_path / "unpickled"
+
+    class Payload:
+        def __reduce__(self) -> tuple[object, tuple[str, str]]:
+            return (open, (str(marker), "w"))
+
+    artifact = write_archive(
+        tmp_path / "model.tar.gz", {"xgboost-model": pickle.dumps(Payload(), protocol=4)}
+    )
+    stack = make_stack()
+    endpoint = endpoint_with(stack, artifact)
+    assert not marker.exists()
+    assert endpoint.model_feature_count is None
+    (warning,) = warnings_of(stack)
+    assert warning.startswith(
+        f"model file 'xgboost-model' in '{artifact}' is a pickle (a pickled Booster?): it cannot "
+        "be verified at synth without executing it; feature count unknown."
+    )
+
+
+def test_an_ensemble_must_agree_and_be_enabled(tmp_path: Path) -> None:
+    agreeing = write_archive(
+        tmp_path / "model.tar.gz", {"a": model_bytes(), "b": model_bytes(raw_format="json")}
+    )
+    stack = make_stack()
+    assert endpoint_with(stack, agreeing).model_feature_count == 10
+    assert warnings_of(stack) == []
+    stack = make_stack()
+    endpoint_with(stack, agreeing, environment={"SAGEMAKER_INFERENCE_ENSEMBLE": "false"})
+    assert warnings_of(stack) == [
+        "environment SAGEMAKER_INFERENCE_ENSEMBLE='false': the XGBoost image then loads only one "
+        f"of the 2 model files in '{agreeing}', the first in directory order, which is not "
+        "defined: keep one model file in the archive"
+    ]
+    disagreeing = write_archive(
+        tmp_path / "model.tar.gz", {"a": model_bytes(), "b": model_bytes("binary:logistic")}
+    )
+    with pytest.raises(ServerlessConfigError, match=r"disagree on their feature count \('a': 10"):
+        endpoint_with(make_stack(), disagreeing)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 import tarfile
 from pathlib import Path
@@ -27,11 +26,19 @@ from sagemaker_serverless import (
 )
 from sagemaker_serverless._limits import (
     LOAD_BASE_BYTES,
+    LOAD_FACTOR_BINARY,
     LOAD_FACTOR_JSON,
     estimate_model_memory,
 )
+from sagemaker_serverless.artifact import (
+    ArtifactInspection,
+    ModelFileInfo,
+    ModelFormat,
+    inspect_model_artifact,
+)
 from stacks.compliance import add_compliance_checks
 from stacks.config import PROJECT_ROOT, SAMPLE_MODEL_ARTIFACT
+from tests.model_files import model_bytes, write_archive
 from tests.synth import new_app
 
 XGBOOST = ContainerImage.from_sagemaker_algorithm("xgboost", "3.0-5")
@@ -325,10 +332,26 @@ def test_asset_image_synthesizes_without_docker_and_pulls_only_the_assets_reposi
 # --- model size warning ---------------------------------------------------------------------
 
 
-def fake_artifact(path: Path, uncompressed: int) -> Path:
-    """A gzip-looking file whose trailer claims ``uncompressed`` bytes (all the check reads)."""
-    path.write_bytes(b"\x1f\x8b" + b"\0" * 64 + (uncompressed % 2**32).to_bytes(4, "little"))
-    return path
+def inspection_of(size: int, model_format: ModelFormat = "ubjson") -> ArtifactInspection:
+    """What inspect_model_artifact reports for one model file of ``size`` bytes."""
+    model = ModelFileInfo(
+        name="xgboost-model",
+        size=size,
+        format=model_format,
+        num_feature=10,
+        objective="reg:squarederror",
+        num_class=0,
+        problem=None,
+    )
+    return ArtifactInspection(
+        path=Path("model.tar.gz"),
+        compressed_size=size // 4,
+        uncompressed_size=size,
+        model_files=(model,),
+        ignored=(),
+        errors=(),
+        warnings=(),
+    )
 
 
 @pytest.mark.parametrize(
@@ -337,31 +360,68 @@ def fake_artifact(path: Path, uncompressed: int) -> Path:
     [(1024, 200, True), (1024, 150, False), (6144, 1100, True), (6144, 1000, False)],
 )
 def test_warns_when_the_model_clearly_cannot_fit(
-    tmp_path: Path, memory: int, uncompressed_mib: int, warned: bool
+    monkeypatch: pytest.MonkeyPatch, memory: int, uncompressed_mib: int, warned: bool
 ) -> None:
-    artifact = fake_artifact(tmp_path / "model.tar.gz", uncompressed_mib * 2**20)
+    # The thresholds on what the archive reports (a real 1 GiB archive takes seconds to read;
+    # the real reading is tested below and in test_artifact.py).
+    inspection = inspection_of(uncompressed_mib * 2**20)
+    monkeypatch.setattr(
+        "sagemaker_serverless.endpoint.inspect_model_artifact", lambda _path: inspection
+    )
     stack = make_stack()
-    build(stack, model_data=ModelData.from_asset(artifact), memory_size_in_mb=memory)
+    build(stack, memory_size_in_mb=memory)
     warnings = Annotations.from_stack(stack).find_warning(
         "*", Match.string_like_regexp("model artifact model.tar.gz is .* MiB uncompressed")
     )
     assert bool(warnings) is warned
 
 
-def test_json_models_are_estimated_to_need_more_memory(tmp_path: Path) -> None:
-    json_model = b'{"learner": {}}' + b" " * 2**20
-    artifact = tmp_path / "model.tar.gz"
-    with tarfile.open(artifact, "w:gz") as archive:
-        info = tarfile.TarInfo("xgboost-model")
-        info.size = len(json_model)
-        archive.addfile(info, io.BytesIO(json_model))
-    estimate = estimate_model_memory(artifact)
+def test_a_real_json_model_too_large_for_the_memory_is_warned_about(tmp_path: Path) -> None:
+    # A real JSON model padded to 80 MiB (XGBoost ignores what follows the model's closing
+    # brace): about 75 MiB + 12 x 80 MiB = 1035 MiB to load, over 1024 and under 2048.
+    padded = model_bytes(raw_format="json") + b" " * (80 * 2**20)
+    artifact = write_archive(tmp_path / "model.tar.gz", {"xgboost-model": padded})
+    estimate = estimate_model_memory(inspect_model_artifact(artifact))
     assert estimate is not None
     assert estimate.json_format
-    assert estimate.peak_bytes == LOAD_BASE_BYTES + LOAD_FACTOR_JSON * estimate.uncompressed_bytes
-    sample = estimate_model_memory(SAMPLE_MODEL_ARTIFACT)
+    assert estimate.uncompressed_bytes == len(padded)
+    assert estimate.peak_bytes == LOAD_BASE_BYTES + LOAD_FACTOR_JSON * len(padded)
+    for memory, warned in ((1024, True), (2048, False)):
+        stack = make_stack()
+        build(stack, model_data=ModelData.from_asset(artifact), memory_size_in_mb=memory)
+        warnings = Annotations.from_stack(stack).find_warning("*", Match.any_value())
+        assert [w.entry.data for w in warnings] == (
+            [
+                f"The model artifact model.tar.gz is {len(padded) / 2**20:.0f} MiB uncompressed "
+                "(JSON model); loading it needs about 1035 MiB, more than memory_size_in_mb=1024. "
+                "Choose more memory; scripts/right_size.py (make size) measures what the model "
+                "needs. [ack: sagemaker-serverless:model-too-large]"
+            ]
+            if warned
+            else []
+        )
+
+
+def test_the_estimate_uses_every_model_files_real_size_and_format() -> None:
+    sample = estimate_model_memory(inspect_model_artifact(SAMPLE_MODEL_ARTIFACT))
     assert sample is not None
     assert not sample.json_format  # the sample is saved as UBJSON
+    with tarfile.open(SAMPLE_MODEL_ARTIFACT) as archive:
+        (member,) = archive.getmembers()
+    assert sample.uncompressed_bytes == member.size
+    assert sample.peak_bytes == LOAD_BASE_BYTES + LOAD_FACTOR_BINARY * member.size
+    json_model = inspection_of(10 * 2**20, "json")
+    estimate = estimate_model_memory(json_model)
+    assert estimate is not None
+    assert estimate.peak_bytes == LOAD_BASE_BYTES + LOAD_FACTOR_JSON * 10 * 2**20
+
+
+def test_no_estimate_from_an_archive_that_cannot_be_read(tmp_path: Path) -> None:
+    # A truncated copy of the sample used to be estimated from its (garbage) last four bytes.
+    data = SAMPLE_MODEL_ARTIFACT.read_bytes()
+    truncated = tmp_path / "model.tar.gz"
+    truncated.write_bytes(data[: len(data) // 2])
+    assert estimate_model_memory(inspect_model_artifact(truncated)) is None
 
 
 def test_sample_model_fits_every_environment_without_warning() -> None:

@@ -54,3 +54,25 @@ def test_jsii_runs_on_the_projects_node(project_root: Path) -> None:
     )
     assert "end-of-life" not in result.stderr
     assert "This software is currently running on" not in result.stderr
+
+
+def test_the_artifact_check_imports_no_aws_cdk(project_root: Path) -> None:
+    # Scripts (make size) check artifacts without starting jsii's Node.js process or XGBoost.
+    code = (
+        "import sagemaker_serverless.artifact, sys; "
+        "assert 'aws_cdk' not in sys.modules, 'aws_cdk'; "
+        "assert 'xgboost' not in sys.modules and 'numpy' not in sys.modules, 'xgboost/numpy'"
+    )
+    subprocess.run([sys.executable, "-c", code], cwd=project_root, check=True)
+
+
+def test_the_package_still_exports_every_name(project_root: Path) -> None:
+    # Its names load on first use (PEP 562); `from sagemaker_serverless import X` still works.
+    code = (
+        "import sys, sagemaker_serverless as s; "
+        "assert 'aws_cdk' not in sys.modules; "
+        "from sagemaker_serverless import *; "
+        "assert ServerlessEndpoint.__module__ == 'sagemaker_serverless.endpoint'; "
+        "assert sorted(s.__all__) == sorted(n for n in dir(s) if n in s.__all__)"
+    )
+    subprocess.run([sys.executable, "-c", code], cwd=project_root, check=True)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import argparse
 import re
+import subprocess
+import sys
 import tarfile
 from pathlib import Path
 
@@ -12,6 +14,7 @@ import pytest
 
 from scripts import right_size, smoke_test
 from scripts.right_size import MIB, ProcessMemory, recommend_memory
+from tests.model_files import write_archive
 
 SIZES = right_size.SERVERLESS_MEMORY_SIZES_MB
 
@@ -174,10 +177,48 @@ def test_usage_errors_exit_2(
     assert "Traceback" not in err
 
 
-def test_an_artifact_that_is_not_a_model_exits_2(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+def broken_artifacts(tmp_path: Path) -> dict[str, tuple[Path, str]]:
+    """Artifacts `make size` must refuse in one line: (path, what the line says)."""
+    sample = right_size.DEFAULT_MODEL.read_bytes()
+    truncated = tmp_path / "truncated.tar.gz"
+    truncated.write_bytes(sample[: len(sample) // 2])
+    not_gzip = tmp_path / "random.tar.gz"
+    not_gzip.write_bytes(b"not an archive")
+    plain_tar = write_archive(tmp_path / "plain.tar.gz", {"xgboost-model": b"x"}, compress=False)
+    no_model = write_archive(tmp_path / "nested.tar.gz", {"model/xgboost-model": b"x"})
+    return {
+        "truncated": (truncated, f"model artifact '{truncated}' is truncated: "),
+        "not gzip": (not_gzip, f"model artifact '{not_gzip}' is not a gzip file "),
+        "tar not gzipped": (plain_tar, f"model artifact '{plain_tar}' is a tar archive that is "),
+        "no model at root": (no_model, f"model artifact '{no_model}' has no model file at its "),
+    }
+
+
+@pytest.mark.parametrize("case", ["truncated", "not gzip", "tar not gzipped", "no model at root"])
+def test_an_artifact_the_endpoint_cannot_load_exits_2_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], case: str
 ) -> None:
-    not_a_model = tmp_path / "model.tar.gz"
-    not_a_model.write_bytes(b"not an archive")
-    assert right_size.main(["--model", str(not_a_model)]) == 2
-    assert "is not a readable tar archive" in capsys.readouterr().err
+    path, message = broken_artifacts(tmp_path)[case]
+    assert right_size.main(["--model", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {message}")
+    assert err.count("\n") == 1
+    assert "Traceback" not in err
+
+
+def test_make_size_reports_a_truncated_archive_without_a_traceback(
+    project_root: Path, tmp_path: Path
+) -> None:
+    # The issue's `make size` run: a raw EOFError traceback from tarfile before.
+    path, message = broken_artifacts(tmp_path)["truncated"]
+    result = subprocess.run(
+        [sys.executable, "scripts/right_size.py", "--model", str(path)],
+        cwd=project_root,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"error: {message}")
+    assert result.stderr.count("\n") == 1
+    assert result.stdout == ""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import pickle
 import subprocess
 import sys
 import tarfile
@@ -13,11 +14,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from aws_cdk.assertions import Annotations, Match, Template
 
 from sagemaker_serverless import ServerlessConfigError
 from stacks.app import cdk_environment
 from stacks.compliance import RULE_PACKS, add_compliance_checks
 from stacks.config import ENVIRONMENTS, EnvironmentConfig, validate_environments
+from stacks.serverless_stack import OUTPUT_MODEL_FEATURE_COUNT, ServerlessEndpointStack
+from tests.model_files import trained, write_archive
 from tests.synth import SNAPSHOT_ENVIRON, SynthesizedApp, new_app, synthesize
 
 ENVIRONMENT_NAMES = [config.name for config in ENVIRONMENTS]
@@ -67,6 +71,39 @@ def test_outputs_name_and_arn(regional_app: SynthesizedApp, environment: str) ->
         "Fn::GetAtt": [endpoint_id, "EndpointName"]
     }
     assert template["Outputs"]["EndpointArn"]["Value"] == {"Ref": endpoint_id}
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENT_NAMES)
+def test_model_feature_count_output_is_read_from_the_artifact(
+    regional_app: SynthesizedApp, agnostic_app: SynthesizedApp, environment: str
+) -> None:
+    # The sample model: scikit-learn's diabetes data, 10 features. A smoke test reads this
+    # output by its id to build a request of the right width.
+    assert OUTPUT_MODEL_FEATURE_COUNT == "ModelFeatureCount"
+    for app in (regional_app, agnostic_app):
+        output = app.template(environment)["Outputs"][OUTPUT_MODEL_FEATURE_COUNT]
+        assert output == {
+            "Description": "Number of features the model reads: values per text/csv row, no "
+            "label (read from the model artifact at synth)",
+            "Value": "10",
+        }
+
+
+def test_no_model_feature_count_output_when_the_artifact_does_not_say(tmp_path: Path) -> None:
+    payload = pickle.dumps(trained("reg:squarederror"), protocol=4)  # feature count unknown
+    artifact = write_archive(tmp_path / "model.tar.gz", {"xgboost-model": payload})
+    (dev, *_) = ENVIRONMENTS
+    stack = ServerlessEndpointStack(
+        new_app(), "Dev", config=dataclasses.replace(dev, model_artifact=artifact)
+    )
+    outputs = Template.from_stack(stack).to_json()["Outputs"]
+    assert "EndpointName" in outputs
+    assert OUTPUT_MODEL_FEATURE_COUNT not in outputs
+
+
+def test_the_sample_app_synthesizes_without_warnings(regional_app: SynthesizedApp) -> None:
+    for stack in regional_app.stacks.values():
+        assert Annotations.from_stack(stack).find_warning("*", Match.any_value()) == []
 
 
 @pytest.mark.parametrize("environment", ENVIRONMENTS, ids=ENVIRONMENT_NAMES)

@@ -7,16 +7,14 @@ are only known at deploy time.
 
 from __future__ import annotations
 
-import functools
-import os
 import re
-import tarfile
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from aws_cdk import Token
+
+from .artifact import ArtifactInspection
 
 MEMORY_SIZES_IN_MB: tuple[int, ...] = (1024, 2048, 3072, 4096, 5120, 6144)
 MIN_CONCURRENCY = 1
@@ -128,69 +126,32 @@ def environment_problems(environment: Mapping[Any, Any] | None) -> list[str]:
 LOAD_BASE_BYTES = 75 * 2**20
 LOAD_FACTOR_BINARY = 6
 LOAD_FACTOR_JSON = 12
-_GZIP_MAGIC = b"\x1f\x8b"
 
 
 @dataclass(frozen=True)
 class ModelMemoryEstimate:
-    """What loading a ``model.tar.gz`` needs, estimated from its size and format."""
+    """What loading a ``model.tar.gz`` needs, estimated from its model files' sizes and formats."""
 
     uncompressed_bytes: int
     json_format: bool
     peak_bytes: int
 
 
-def uncompressed_size_in_bytes(path: Path) -> int | None:
-    """A fast lower bound of a ``.tar.gz`` artifact's uncompressed size, or None if unreadable.
+def estimate_model_memory(inspection: ArtifactInspection) -> ModelMemoryEstimate | None:
+    """The estimated peak memory of loading the inspected artifact's model files.
 
-    gzip stores the uncompressed size modulo 4 GiB in its last four bytes; the compressed size is
-    a lower bound too (models barely compress), so the larger of the two is used. No
-    decompression: synth stays fast for multi-gigabyte artifacts.
+    Uses the real uncompressed sizes read from the archive. None when the archive could not be
+    read to its end or holds no model file: no estimate is better than a wrong one.
     """
-    try:
-        with path.open("rb") as archive:
-            if archive.read(2) != _GZIP_MAGIC:
-                return None
-            archive.seek(-4, os.SEEK_END)
-            size_modulo = int.from_bytes(archive.read(4), "little")
-            compressed = archive.tell()
-    except OSError:
+    if inspection.uncompressed_size is None or not inspection.model_files:
         return None
-    return max(size_modulo, compressed)
-
-
-def _first_file_is_json(path: Path) -> bool:
-    # Reads only the first member's first bytes (the stream stops there).
-    try:
-        with tarfile.open(path, "r|gz") as archive:
-            for member in archive:
-                if member.isfile():
-                    extracted = archive.extractfile(member)
-                    return extracted is not None and extracted.read(2) == b'{"'
-    except (OSError, tarfile.TarError, EOFError):
-        return False
-    return False
-
-
-def estimate_model_memory(path: Path) -> ModelMemoryEstimate | None:
-    """The estimated peak memory of loading the artifact at ``path``, or None if unreadable."""
-    try:
-        status = path.stat()
-    except OSError:
-        return None
-    # Many endpoints often share one artifact: read each file version once.
-    return _estimate(path.resolve(), status.st_size, status.st_mtime_ns)
-
-
-@functools.lru_cache(maxsize=64)
-def _estimate(path: Path, size: int, mtime_ns: int) -> ModelMemoryEstimate | None:
-    uncompressed = uncompressed_size_in_bytes(path)
-    if uncompressed is None:
-        return None
-    json_format = _first_file_is_json(path)
-    factor = LOAD_FACTOR_JSON if json_format else LOAD_FACTOR_BINARY
+    # With several model files the container loads them all (an ensemble) in one worker.
+    peak = LOAD_BASE_BYTES + sum(
+        (LOAD_FACTOR_JSON if info.format == "json" else LOAD_FACTOR_BINARY) * info.size
+        for info in inspection.model_files
+    )
     return ModelMemoryEstimate(
-        uncompressed_bytes=uncompressed,
-        json_format=json_format,
-        peak_bytes=LOAD_BASE_BYTES + factor * uncompressed,
+        uncompressed_bytes=inspection.model_bytes,
+        json_format=any(info.format == "json" for info in inspection.model_files),
+        peak_bytes=peak,
     )

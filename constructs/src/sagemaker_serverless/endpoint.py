@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 from aws_cdk import Acknowledgment, Annotations, ArnFormat, Names, RemovalPolicy, Stack, Validations
@@ -25,6 +24,7 @@ from ._limits import (
     is_token,
     serverless_config_problems,
 )
+from .artifact import ArtifactInspection, inspect_model_artifact
 from .deployment import Deployment, TrafficShift
 from .image import ContainerImage
 from .model_data import ModelData
@@ -35,6 +35,9 @@ __all__ = ["ServerlessEndpoint"]
 ENDPOINT_NAME_PATTERN = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
 # The namespace SageMaker's execution role publishes endpoint metrics to.
 METRICS_NAMESPACE_FOR_ROLE = "/aws/sagemaker/Endpoints"
+# The XGBoost image averages every model file's predictions unless this is set to other than
+# "true" (serve_utils.is_ensemble_enabled).
+ENSEMBLE_VARIABLE = "SAGEMAKER_INFERENCE_ENSEMBLE"
 
 
 class ServerlessEndpoint(EndpointBase):
@@ -117,7 +120,11 @@ class ServerlessEndpoint(EndpointBase):
             provisioned_concurrency=provisioned_concurrency,
         )
         problems += image.problems(self)
-        problems += model_data.problems()
+        data_problems = model_data.problems()
+        artifact_problems, artifact_warnings = self._inspect_artifact(
+            model_data, image=image, environment=environment, checked=not data_problems
+        )
+        problems += data_problems + artifact_problems
         problems += _endpoint_name_problems(endpoint_name)
         problems += _variant_name_problems(variant_name)
         problems += environment_problems(environment)
@@ -233,8 +240,25 @@ class ServerlessEndpoint(EndpointBase):
         )
         for resource in (self.model, self.endpoint_config, self.cfn_endpoint):
             resource.apply_removal_policy(removal_policy)
-        if data_config.local_path is not None:
-            self._warn_if_model_cannot_fit(data_config.local_path, memory_size_in_mb)
+        self._warn_about_artifact(artifact_warnings, memory_size_in_mb)
+
+    def _inspect_artifact(
+        self,
+        model_data: ModelData,
+        *,
+        image: ContainerImage,
+        environment: Mapping[str, str] | None,
+        checked: bool,
+    ) -> tuple[list[str], list[str]]:
+        # Read at synth: a broken artifact fails here, not minutes into a deploy when the
+        # endpoint cannot load it. (Not when its path is already wrong: one error is enough.)
+        self._artifact: ArtifactInspection | None = None
+        if not checked or model_data.local_path is None:
+            return [], []
+        self._artifact = inspect_model_artifact(model_data.local_path)
+        return _artifact_findings(
+            self._artifact, builtin_xgboost=image.is_builtin_xgboost, environment=environment
+        )
 
     def _create_role(self, name: str, log_group_arn: str) -> iam.Role:
         # A customer-managed policy instead of the role's default inline policy: compliance packs
@@ -279,15 +303,20 @@ class ServerlessEndpoint(EndpointBase):
             )
         )
 
-    def _warn_if_model_cannot_fit(self, path: Path, memory_size_in_mb: int) -> None:
-        estimate = estimate_model_memory(path)
-        if estimate is None or is_token(memory_size_in_mb):
+    def _warn_about_artifact(self, warnings: list[str], memory_size_in_mb: int) -> None:
+        for warning in warnings:
+            Annotations.of(self).add_warning_v2("sagemaker-serverless:model-artifact", warning)
+        artifact = self._artifact
+        # No estimate when the archive cannot be read to its end: no size rather than a wrong one.
+        estimate = estimate_model_memory(artifact) if artifact is not None else None
+        if artifact is None or estimate is None or is_token(memory_size_in_mb):
             return
         if estimate.peak_bytes > memory_size_in_mb * 2**20:
             kind = "JSON" if estimate.json_format else "binary"
             Annotations.of(self).add_warning_v2(
                 "sagemaker-serverless:model-too-large",
-                f"The model artifact {path.name} is {estimate.uncompressed_bytes / 2**20:.0f} MiB "
+                f"The model artifact {artifact.path.name} is "
+                f"{estimate.uncompressed_bytes / 2**20:.0f} MiB "
                 f"uncompressed ({kind} model); loading it needs about "
                 f"{estimate.peak_bytes / 2**20:.0f} MiB, more than "
                 f"memory_size_in_mb={memory_size_in_mb}. Choose more memory; "
@@ -312,6 +341,13 @@ class ServerlessEndpoint(EndpointBase):
         return self._variant_name
 
     @property
+    def model_feature_count(self) -> int | None:
+        """The number of features the model reads (the values of one ``text/csv`` row), read
+        from a local artifact at synth; None when unknown (an S3 artifact, a pickled model, a
+        format synth does not read, or model files that disagree)."""
+        return self._artifact.num_feature if self._artifact is not None else None
+
+    @property
     def endpoint_name(self) -> str:
         """The endpoint's name (a token that also carries the dependency on the endpoint)."""
         return self.cfn_endpoint.attr_endpoint_name
@@ -326,6 +362,37 @@ class ServerlessEndpoint(EndpointBase):
     def endpoint_arn(self) -> str:
         """The endpoint's ARN (``Ref`` of ``AWS::SageMaker::Endpoint``)."""
         return self.cfn_endpoint.ref
+
+
+def _artifact_findings(
+    artifact: ArtifactInspection,
+    *,
+    builtin_xgboost: bool,
+    environment: Mapping[str, str] | None,
+) -> tuple[list[str], list[str]]:
+    """(errors, warnings) about a local artifact, for the image that serves it."""
+    if not builtin_xgboost:
+        # Another image loads the model its own way: only the archive must be right. Files that
+        # look like XGBoost models but would not load are still worth a warning.
+        warnings = list(artifact.archive_warnings)
+        warnings += [
+            info.problem
+            for info in artifact.model_files
+            if info.problem and info.format in ("json", "ubjson", "legacy-binary")
+        ]
+        if artifact.feature_count_conflict:
+            warnings.append(artifact.feature_count_conflict)
+        return list(artifact.archive_errors), warnings
+    warnings = list(artifact.warnings)
+    ensemble = (environment or {}).get(ENSEMBLE_VARIABLE, "true")
+    count = len(artifact.model_files)
+    if count > 1 and isinstance(ensemble, str) and not is_token(ensemble) and ensemble != "true":
+        warnings.append(
+            f"environment {ENSEMBLE_VARIABLE}={ensemble!r}: the XGBoost image then loads only "
+            f"one of the {count} model files in {str(artifact.path)!r}, the first in directory "
+            "order, which is not defined: keep one model file in the archive"
+        )
+    return list(artifact.errors), warnings
 
 
 def _log_streams_arn(log_group_arn: str) -> str:

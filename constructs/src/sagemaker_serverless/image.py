@@ -68,6 +68,12 @@ class ContainerImage(abc.ABC):
     def bind(self, scope: Construct) -> ContainerImageConfig:
         """Create what the image needs in ``scope``; return its URI and pull permissions."""
 
+    @property
+    def is_builtin_xgboost(self) -> bool:
+        """True for SageMaker's built-in XGBoost image, whose way of loading the model synth
+        checks the artifact against (other images may load any file format)."""
+        return False
+
     @staticmethod
     def from_sagemaker_algorithm(algorithm: str, version: str) -> ContainerImage:
         """A SageMaker built-in algorithm image, resolved for the stack's region.
@@ -179,6 +185,10 @@ class _AlgorithmImage(ContainerImage):
     def __init__(self, *, algorithm: str, version: str) -> None:
         self.algorithm = algorithm
         self.version = version
+
+    @property
+    def is_builtin_xgboost(self) -> bool:
+        return self.algorithm == "xgboost"
 
     @property
     def _accounts(self) -> dict[str, str]:

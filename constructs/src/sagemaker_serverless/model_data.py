@@ -33,7 +33,7 @@ class ModelDataConfig:
 
     :param s3_url: the artifact's ``s3://`` URL (may contain tokens).
     :param policy_statements: what the execution role needs to read it, and no more.
-    :param local_path: the local file, for an asset (used for the memory-size check).
+    :param local_path: the local file, for an asset (the endpoint checks it at synth).
     """
 
     s3_url: str
@@ -51,6 +51,11 @@ class ModelData(abc.ABC):
     @abc.abstractmethod
     def bind(self, scope: Construct) -> ModelDataConfig:
         """Create what the artifact needs in ``scope``; return its URL and read permissions."""
+
+    @property
+    def local_path(self) -> Path | None:
+        """The local artifact file, which synth can check (an asset); None for S3 sources."""
+        return None
 
     @staticmethod
     def from_asset(path: str | os.PathLike[str]) -> ModelData:
@@ -89,6 +94,10 @@ def _object_read_statements(bucket: s3.IBucket, key: str) -> tuple[iam.PolicySta
 class _AssetModelData(ModelData):
     def __init__(self, path: Path) -> None:
         self.path = path
+
+    @property
+    def local_path(self) -> Path:
+        return self.path
 
     def problems(self) -> list[str]:
         if not self.path.name.endswith(ARCHIVE_SUFFIX):
