@@ -104,7 +104,7 @@ serve: $(PY_STAMP)
 CONCURRENCY ?= 5
 
 size: $(PY_STAMP)
-	$(VENV)/bin/python scripts/right_size.py --model "$(MODEL)" --concurrency "$(CONCURRENCY)" $(SIZE_ARGS)
+	$(VENV)/bin/python -m scripts.right_size --model "$(MODEL)" --concurrency "$(CONCURRENCY)" $(SIZE_ARGS)
 
 clean:
 	rm -rf cdk.out .pytest_cache .mypy_cache .ruff_cache

@@ -3,7 +3,8 @@
 Source (a CodeConnections repository) -> Synth (``make test``, then ``make synth``, exactly as on
 a laptop) -> UpdatePipeline (self-mutation) -> Assets -> one stage per environment in the order
 of ``stacks/config.py`` (dev -> staging -> prod), each deploying that environment's stack to its
-own account/region and then running ``scripts/smoke_test.py`` against the endpoint it deployed.
+own account/region and then running the smoke script (``python -m scripts.smoke_test``) against
+the endpoint it deployed.
 A manual approval precedes the environments in ``approval_before`` (prod).
 
 Cross-account: the smoke step's CodeBuild project runs in the pipeline account, and a SageMaker
@@ -205,7 +206,9 @@ def smoke_test_commands(environment: EnvironmentConfig, region: str) -> list[str
         # environment's role with them.
         f'aws configure set profile.{SMOKE_TEST_PROFILE}.role_arn "$SMOKE_TEST_ROLE_ARN"',
         f"aws configure set profile.{SMOKE_TEST_PROFILE}.credential_source EcsContainer",
-        "python scripts/smoke_test.py"
+        # As a module from the checkout's root (CodeBuild's working directory): the script is a
+        # package, scripts/smoke/.
+        "python -m scripts.smoke_test"
         f' --endpoint-name "${SMOKE_TEST_ENDPOINT_VARIABLE}"'
         f" --region {region} --profile {SMOKE_TEST_PROFILE}",
     ]
