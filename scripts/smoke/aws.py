@@ -9,6 +9,7 @@ from .invoke import Clock, Progress, Sleep, invoke_with_retries
 from .load import check_concurrency, run_burst, sagemaker_invoker
 from .options import Options
 from .payload import expected_prediction_count, read_payload
+from .region import ResolvedRegion
 from .report import Report, finish_load, record_answer
 
 OUTPUT_ENDPOINT_NAME = "EndpointName"  # the stacks' CfnOutput id (stacks/serverless_stack.py)
@@ -87,13 +88,16 @@ def read_max_concurrency(sagemaker: Any, endpoint_name: str) -> int | None:
 
 
 def run(
-    options: Options, *, session: Any, sleep: Sleep, clock: Clock, progress: Progress
+    options: Options,
+    *,
+    session: Any,
+    region: ResolvedRegion,
+    sleep: Sleep,
+    clock: Clock,
+    progress: Progress,
 ) -> Report:
     from botocore.config import Config
 
-    region = options.region or session.region_name
-    if not region:
-        raise UsageError("no AWS region: pass --region or configure one (AWS_REGION)")
     if session.get_credentials() is None:
         raise UsageError("no AWS credentials found: configure a profile or pass --profile")
     payload = read_payload(options.payload_file)
@@ -107,13 +111,13 @@ def run(
     )
     if options.stack:
         endpoint_name = resolve_endpoint_name(
-            session.client("cloudformation", region_name=region), options.stack
+            session.client("cloudformation", region_name=region.region), options.stack
         )
     else:
         assert options.endpoint_name is not None
         endpoint_name = options.endpoint_name
-    report = Report(endpoint_name=endpoint_name, region=region)
-    sagemaker = session.client("sagemaker", region_name=region)
+    report = Report(endpoint_name=endpoint_name, region=region.region, region_source=region.source)
+    sagemaker = session.client("sagemaker", region_name=region.region)
     max_concurrency = None
     if options.requests:  # refuse an over-limit burst before waiting for the endpoint
         max_concurrency = read_max_concurrency(sagemaker, endpoint_name)
@@ -134,7 +138,7 @@ def run(
         clock=clock,
         progress=progress,
     )
-    runtime = session.client("sagemaker-runtime", region_name=region, config=config)
+    runtime = session.client("sagemaker-runtime", region_name=region.region, config=config)
     expected = expected_prediction_count(payload, options.content_type)
     if options.requests:
         invoke = sagemaker_invoker(

@@ -11,6 +11,7 @@ from . import aws, local
 from .errors import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, CheckFailedError, UsageError
 from .invoke import Clock, Sleep
 from .options import parse_options
+from .region import resolve_region
 from .report import Report, print_report
 
 
@@ -31,12 +32,16 @@ def main(
         if options.local_url:
             report = local.run_local(options, sleep=sleep, clock=clock, progress=progress)
         else:
+            # Before the session: botocore alone would miss AWS_REGION (scripts/smoke/region.py).
+            region = resolve_region(region_option=options.region, profile_option=options.profile)
             if session_factory is None:
                 import boto3
 
                 session_factory = boto3.Session
-            session = session_factory(profile_name=options.profile, region_name=options.region)
-            report = aws.run(options, session=session, sleep=sleep, clock=clock, progress=progress)
+            session = session_factory(profile_name=options.profile, region_name=region.region)
+            report = aws.run(
+                options, session=session, region=region, sleep=sleep, clock=clock, progress=progress
+            )
         code = EXIT_OK if report.ok else EXIT_FAILURE  # a load burst reports its failures
     except UsageError as error:
         report.error, code = f"usage: {error}", EXIT_USAGE

@@ -17,6 +17,7 @@ class Report:
 
     endpoint_name: str
     region: str
+    region_source: str | None = None  # e.g. "AWS_REGION" (scripts/smoke/region.py)
     status: str = "unknown"
     predictions: list[float] = field(default_factory=list)
     cold_latency_ms: float | None = None
