@@ -338,7 +338,7 @@ def test_smoke_script_counts_rows_of_a_payload_file(url: str, tmp_path: Path) ->
 @pytest.mark.parametrize(
     ("status", "body", "message"),
     [
-        (200, b"1.0,2.0", "sent 1 row(s) but got 2 prediction(s)"),
+        (200, b"1.0\n2.0\n", "sent 1 row(s) but got 2 prediction(s)"),
         (200, b"<html>oops</html>", "the answer is not a number"),
         (500, b"model crashed", "invocation answered HTTP 500: model crashed"),
     ],

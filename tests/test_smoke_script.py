@@ -33,7 +33,6 @@ from scripts.smoke.load import (
     run_burst,
     sagemaker_invoker,
 )
-from scripts.smoke.predictions import parse_predictions
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 REGION = "us-east-1"
@@ -218,6 +217,20 @@ def test_multi_row_payload_passes(fake_time: FakeTime, tmp_path: Path) -> None:
 
 
 @pytest.mark.usefixtures("aws")
+def test_json_answer_of_two_rows_passes(
+    fake_time: FakeTime, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # What the image answers with Accept: application/json (the formats: test_smoke_predictions).
+    create_endpoint()
+    queue_answer('{"predictions": [{"score": 152.5887908935547}, {"score": 138.1}]}')
+    payload = tmp_path / "rows.csv"
+    payload.write_text("1,2,3\n4,5,6\n")
+    args = ["--endpoint-name", ENDPOINT, "--payload-file", str(payload), "--json"]
+    assert run_main(fake_time, *args, "--accept", "application/json") == 0
+    assert json.loads(capsys.readouterr().out)["predictions"] == [152.5887908935547, 138.1]
+
+
+@pytest.mark.usefixtures("aws")
 @pytest.mark.parametrize(
     ("args", "message"),
     [
@@ -335,26 +348,6 @@ def test_retries_stop_after_max_attempts(fake_time: FakeTime) -> None:
     with pytest.raises(CheckFailedError, match="after 3 attempt"):
         invoke(runtime, fake_time, max_attempts=3)
     assert runtime.calls == 3
-
-
-@pytest.mark.parametrize(
-    ("body", "expected"),
-    [
-        (b"151.3\n", [151.3]),
-        (b"1.5,2.5", [1.5, 2.5]),
-        (b"1.5\n2.5\n", [1.5, 2.5]),
-        (b"[1.5, 2]", [1.5, 2.0]),
-        (b'{"predictions": [{"score": 4.25}]}', [4.25]),
-    ],
-)
-def test_parse_predictions(body: bytes, expected: list[float]) -> None:
-    assert parse_predictions(body) == expected
-
-
-@pytest.mark.parametrize("body", [b"", b"nan", b"abc", b'{"error": "x"}'])
-def test_parse_predictions_rejects(body: bytes) -> None:
-    with pytest.raises(CheckFailedError):
-        parse_predictions(body)
 
 
 # --- Load mode against moto: the MaxConcurrency guard -----------------------------------------

@@ -16,7 +16,8 @@ point; the modules here hold the work, by concern:
 Steps: find the endpoint (from the stack's EndpointName output, or by name); wait until it is
 InService (progress on stderr, --timeout); invoke it once (the cold call) and --warm-invocations
 more times, retrying throttling and cold-start errors with exponential backoff; check that the
-answer holds one finite number per request row; report cold and warm latencies.
+answer holds one prediction per request row, all of its numbers finite (the formats read:
+scripts/smoke/predictions.py); report cold and warm latencies.
 
 With --local-url the same checks run against a server on the SageMaker container contract (e.g.
 `make serve`) instead: GET /ping must answer 200 (polled while it answers 503, up to --timeout),
@@ -29,7 +30,7 @@ time), and report latency percentiles, cold starts, throttled and failed request
 - Every request is sent once: no retries in load mode, neither ours nor botocore's. A throttle
   (ThrottlingException, TooManyRequestsException or HTTP 429) is counted as throttled, since
   retrying it would hide what a load test is for and send more than N requests; any other error
-  or a wrong answer (not one finite number per row) is counted as failed, by reason.
+  or a wrong answer (not one prediction of finite numbers per row) is counted as failed, by reason.
 - Percentiles (p50, p95, p99) are nearest-rank over the latencies of the successful requests.
 - A cold start is a worker's first call (its first request that was not throttled: a throttle is
   refused before it reaches a container) that succeeded in more than max(1 s, 5 x the warm

@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass, field
 
 from .errors import CheckFailedError
 from .load import LoadSummary, RequestResult, load_failure, summarize_load
-from .predictions import parse_predictions
+from .predictions import Prediction, format_prediction, parse_predictions
 
 
 @dataclass
@@ -19,7 +19,7 @@ class Report:
     region: str
     region_source: str | None = None  # e.g. "AWS_REGION" (scripts/smoke/region.py)
     status: str = "unknown"
-    predictions: list[float] = field(default_factory=list)
+    predictions: list[Prediction] = field(default_factory=list)
     cold_latency_ms: float | None = None
     warm_latencies_ms: list[float] = field(default_factory=list)
     attempts: int = 0
@@ -35,8 +35,8 @@ class Report:
 def record_answer(
     report: Report, answer: bytes, *, seconds: float, attempts: int, expected: int | None
 ) -> None:
-    """Check one answer (one finite number per row) and add it to the report."""
-    predictions = parse_predictions(answer)
+    """Check one answer (one prediction of finite numbers per row) and add it to the report."""
+    predictions = parse_predictions(answer, expected=expected)
     if expected is not None and len(predictions) != expected:
         raise CheckFailedError(
             f"sent {expected} row(s) but got {len(predictions)} prediction(s): {answer[:200]!r}"
@@ -105,6 +105,6 @@ def print_report(report: Report, *, as_json: bool) -> None:
         print(f"{verdict} {report.endpoint_name} ({report.region})")
         print("\n".join(format_load(report.load)))
         return
-    shown = ", ".join(f"{p:g}" for p in report.predictions[:5])
+    shown = ", ".join(format_prediction(p) for p in report.predictions[:5])
     print(f"OK {report.endpoint_name} ({report.region}) answered: {shown}")
     print(f"   cold call {report.cold_latency_ms} ms; warm p50 {report.warm_p50_ms} ms")
