@@ -18,7 +18,7 @@ import pytest
 from scripts.smoke.cli import main
 from scripts.smoke.errors import UsageError
 from scripts.smoke.region import ResolvedRegion, resolve_region
-from tests.test_smoke_script import create_endpoint, queue_answer
+from tests.smoke_moto import create_endpoint, queue_answer
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 VARIABLES = ("AWS_REGION", "AWS_DEFAULT_REGION", "AWS_PROFILE", "AWS_DEFAULT_PROFILE")

@@ -11,9 +11,12 @@ point; the modules here hold the work, by concern:
 - payload: the request body and its rows;            - predictions: reading the answer;
 - invoke: one invocation with retries;               - aws: stack output, InService, the run;
 - local: a local server (--local-url);               - load: load mode and its accounting;
-- report: the report, as text or JSON;               - errors: exit codes and the two errors.
+- report: the report, as text or JSON;               - errors: exit codes and the two errors;
+- region: the AWS region, as the SDKs resolve it;    - features: the payload's feature count.
 
-Steps: find the endpoint (from the stack's EndpointName output, or by name); wait until it is
+Steps: find the endpoint (from the stack's EndpointName output, or by name); when the model's
+feature count is known (--feature-count, --model, or the stack's ModelFeatureCount output), check
+that the payload fits it, before anything is sent (scripts/smoke/features.py); wait until it is
 InService (progress on stderr, --timeout); invoke it once (the cold call) and --warm-invocations
 more times, retrying throttling and cold-start errors with exponential backoff; check that the
 answer holds one prediction per request row, all of its numbers finite (the formats read:

@@ -5,6 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from .errors import CheckFailedError, UsageError, error_code, error_message
+from .features import (
+    check_payload,
+    count_from_options,
+    count_from_outputs,
+    resolve_feature_count,
+)
 from .invoke import Clock, Progress, Sleep, invoke_with_retries
 from .load import check_concurrency, run_burst, sagemaker_invoker
 from .options import Options
@@ -16,20 +22,23 @@ OUTPUT_ENDPOINT_NAME = "EndpointName"  # the stacks' CfnOutput id (stacks/server
 WAITING_STATUSES = {"Creating", "Updating", "SystemUpdating", "RollingBack"}
 
 
-def resolve_endpoint_name(cloudformation: Any, stack: str) -> str:
+def read_stack_outputs(cloudformation: Any, stack: str) -> dict[str, str]:
     try:
         stacks = cloudformation.describe_stacks(StackName=stack)["Stacks"]
     except Exception as error:
         if error_code(error) == "ValidationError":
             raise UsageError(f"stack {stack!r} was not found: {error_message(error)}") from None
         raise
-    outputs = {o["OutputKey"]: o["OutputValue"] for o in stacks[0].get("Outputs", [])}
+    return {str(o["OutputKey"]): str(o["OutputValue"]) for o in stacks[0].get("Outputs", [])}
+
+
+def endpoint_name_output(outputs: dict[str, str], stack: str) -> str:
     if OUTPUT_ENDPOINT_NAME not in outputs:
         raise UsageError(
             f"stack {stack!r} has no {OUTPUT_ENDPOINT_NAME} output "
             f"(outputs: {', '.join(sorted(outputs)) or 'none'})"
         )
-    return str(outputs[OUTPUT_ENDPOINT_NAME])
+    return outputs[OUTPUT_ENDPOINT_NAME]
 
 
 def wait_in_service(
@@ -101,6 +110,8 @@ def run(
     if session.get_credentials() is None:
         raise UsageError("no AWS credentials found: configure a profile or pass --profile")
     payload = read_payload(options.payload_file)
+    # The options' count first: a --model that cannot be read fails before any AWS call.
+    given = count_from_options(feature_count=options.feature_count, model=options.model)
     concurrency = min(options.concurrency or 1, options.requests or 1)
     # We own the retry policy (backoff with progress; none in load mode: botocore must not retry
     # either); the invocation limit is 60 s. One pooled connection per load thread.
@@ -109,14 +120,23 @@ def run(
         read_timeout=70,
         max_pool_connections=max(10, concurrency),
     )
+    deployed = None
     if options.stack:
-        endpoint_name = resolve_endpoint_name(
+        outputs = read_stack_outputs(
             session.client("cloudformation", region_name=region.region), options.stack
         )
+        endpoint_name = endpoint_name_output(outputs, options.stack)
+        deployed, note = count_from_outputs(outputs, options.stack)
+        if note:
+            progress(note)
     else:
         assert options.endpoint_name is not None
         endpoint_name = options.endpoint_name
     report = Report(endpoint_name=endpoint_name, region=region.region, region_source=region.source)
+    features = resolve_feature_count(option=given, deployed=deployed, stack=options.stack)
+    report.feature_count = features.count if features else None
+    # Before waiting for the endpoint: a payload that does not fit is never sent.
+    report.feature_check = check_payload(payload, options.content_type, features)
     sagemaker = session.client("sagemaker", region_name=region.region)
     max_concurrency = None
     if options.requests:  # refuse an over-limit burst before waiting for the endpoint

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from .errors import CheckFailedError, UsageError
+from .features import check_payload, count_from_options
 from .invoke import Clock, Progress, Sleep
 from .load import (
     FAILED,
@@ -113,6 +114,9 @@ def run_local(options: Options, *, sleep: Sleep, clock: Clock, progress: Progres
     server = LocalServer(options.local_url, timeout=70.0)
     payload = read_payload(options.payload_file)
     report = Report(endpoint_name=server.url, region="local")
+    features = count_from_options(feature_count=options.feature_count, model=options.model)
+    report.feature_count = features.count if features else None
+    report.feature_check = check_payload(payload, options.content_type, features)
     try:
         report.status = wait_local_ready(
             server, timeout=options.timeout, sleep=sleep, clock=clock, progress=progress

@@ -24,6 +24,8 @@ class Options:
     poll_interval: float
     payload_file: Path | None
     content_type: str
+    feature_count: int | None
+    model: Path | None
     accept: str | None
     warm_invocations: int
     max_attempts: int
@@ -77,8 +79,26 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--poll-interval", type=_positive_float, default=15.0, help="seconds between status checks"
     )
-    parser.add_argument("--payload-file", type=Path, help="request body (default: a sample row)")
+    parser.add_argument(
+        "--payload-file",
+        "--payload",
+        dest="payload_file",
+        type=Path,
+        help="request body (default: the sample model's row)",
+    )
     parser.add_argument("--content-type", default=DEFAULT_CONTENT_TYPE, help="default text/csv")
+    features = parser.add_mutually_exclusive_group()
+    features.add_argument(
+        "--feature-count",
+        type=_positive_int,
+        help="the model's feature count: every CSV row must have exactly N values (libsvm: "
+        "indices below N), checked before invoking",
+    )
+    features.add_argument(
+        "--model",
+        type=Path,
+        help="read the feature count from this model.tar.gz (needs the construct library)",
+    )
     parser.add_argument("--accept", default=None, help="Accept header (default: the image's)")
     parser.add_argument(
         "--warm-invocations", type=int, default=3, help="invocations after the cold one"

@@ -29,8 +29,29 @@ def read_payload(path: Path | None) -> bytes:
     return payload
 
 
+# Content-Type values the XGBoost image reads as CSV or libsvm (data_utils.get_content_type),
+# compared lower-cased without parameters.
+CSV_TYPES = ("text/csv", "csv")
+LIBSVM_TYPES = ("text/libsvm", "text/x-libsvm", "libsvm")
+
+
+def payload_format(content_type: str) -> str | None:
+    """ "csv", "libsvm", or None for a content type whose rows the script cannot count."""
+    media_type = content_type.split(";", maxsplit=1)[0].strip().lower()
+    if media_type in CSV_TYPES:
+        return "csv"
+    if media_type in LIBSVM_TYPES:
+        return "libsvm"
+    return None
+
+
+def payload_rows(payload: bytes) -> list[str]:
+    """The rows as the image splits them: the body stripped, then split on "\n"."""
+    return payload.strip().decode("utf-8", errors="replace").split("\n")
+
+
 def expected_prediction_count(payload: bytes, content_type: str) -> int | None:
     """Rows in a CSV or libsvm request (one prediction each); None when unknown."""
-    if content_type.split(";", maxsplit=1)[0].strip() not in ("text/csv", "text/libsvm"):
+    if payload_format(content_type) is None:
         return None
-    return sum(1 for line in payload.decode(errors="replace").splitlines() if line.strip())
+    return len(payload_rows(payload))

@@ -26,6 +26,8 @@ class Report:
     ok: bool = False
     error: str | None = None
     load: LoadSummary | None = None
+    feature_count: int | None = None
+    feature_check: str | None = None  # what was checked, or why not (scripts/smoke/features.py)
 
     @property
     def warm_p50_ms(self) -> float | None:
@@ -104,7 +106,9 @@ def print_report(report: Report, *, as_json: bool) -> None:
     if report.load is not None:
         print(f"{verdict} {report.endpoint_name} ({report.region})")
         print("\n".join(format_load(report.load)))
-        return
-    shown = ", ".join(format_prediction(p) for p in report.predictions[:5])
-    print(f"OK {report.endpoint_name} ({report.region}) answered: {shown}")
-    print(f"   cold call {report.cold_latency_ms} ms; warm p50 {report.warm_p50_ms} ms")
+    else:
+        shown = ", ".join(format_prediction(p) for p in report.predictions[:5])
+        print(f"OK {report.endpoint_name} ({report.region}) answered: {shown}")
+        print(f"   cold call {report.cold_latency_ms} ms; warm p50 {report.warm_p50_ms} ms")
+    if report.feature_check:
+        print(f"   features: {report.feature_check}")
