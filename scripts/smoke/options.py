@@ -84,6 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--payload",
         dest="payload_file",
         type=Path,
+        metavar="FILE",
         help="request body (default: the sample model's row)",
     )
     parser.add_argument("--content-type", default=DEFAULT_CONTENT_TYPE, help="default text/csv")
@@ -91,12 +92,14 @@ def build_parser() -> argparse.ArgumentParser:
     features.add_argument(
         "--feature-count",
         type=_positive_int,
+        metavar="N",
         help="the model's feature count: every CSV row must have exactly N values (libsvm: "
         "indices below N), checked before invoking",
     )
     features.add_argument(
         "--model",
         type=Path,
+        metavar="PATH",
         help="read the feature count from this model.tar.gz (needs the construct library)",
     )
     parser.add_argument("--accept", default=None, help="Accept header (default: the image's)")
