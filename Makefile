@@ -77,11 +77,11 @@ typecheck: $(PY_STAMP)
 	$(VENV)/bin/mypy
 
 bench: setup
-	$(VENV)/bin/python scripts/bench.py $(BENCH_ARGS)
+	$(VENV)/bin/python -m scripts.bench $(BENCH_ARGS)
 
 # What a change does to each environment's template and the pipeline's, against the snapshots.
 review: setup
-	$(VENV)/bin/python scripts/review_diff.py $(REVIEW_ARGS)
+	$(VENV)/bin/python -m scripts.review_diff $(REVIEW_ARGS)
 # The deploy rehearsal (scripts/rehearse.py): cloud assemblies, HOME and logs go to a temp dir.
 .PHONY: rehearse
 rehearse: setup
@@ -104,7 +104,7 @@ serve: $(PY_STAMP)
 CONCURRENCY ?= 5
 
 size: $(PY_STAMP)
-	$(VENV)/bin/python scripts/right_size.py --model "$(MODEL)" --concurrency "$(CONCURRENCY)" $(SIZE_ARGS)
+	$(VENV)/bin/python -m scripts.right_size --model "$(MODEL)" --concurrency "$(CONCURRENCY)" $(SIZE_ARGS)
 
 clean:
 	rm -rf cdk.out .pytest_cache .mypy_cache .ruff_cache

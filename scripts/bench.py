@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Measure what the product costs its users in time: synth, scaling, the test suite, the server.
 
-    python scripts/bench.py [--runs N] [--only synth,scaling,suite,server] [--json]
+    python -m scripts.bench [--runs N] [--only synth,scaling,suite,server] [--json]   # from the
+                                                                    # project root (make bench)
 
 Every figure is measured now, on this machine: each sample runs in a fresh Python process (as
 `cdk synth` does), and the table shows the median of ``--runs`` samples with min and max. Targets
@@ -79,12 +80,12 @@ class Report:
 
 
 # --- measurement processes -------------------------------------------------------------------
-# `bench.py _measure KIND ...` runs inside a fresh interpreter and prints one JSON object.
+# `python -m scripts.bench _measure KIND ...` runs inside a fresh interpreter and prints one JSON
+# object.
 
 
 def _measure(kind: str, argument: str) -> dict[str, float]:
     started = time.perf_counter()
-    sys.path.insert(0, str(PROJECT_ROOT))
     from stacks.node_runtime import use_project_node
 
     use_project_node()
@@ -203,7 +204,8 @@ def _scaling_app(app: Any, count: int) -> None:
 def _run_measurement(kind: str, argument: str = "") -> Sample:
     started = time.perf_counter()
     completed = subprocess.run(
-        [sys.executable, str(Path(__file__).resolve()), "_measure", kind, argument],
+        # As a module from the project root, so that `stacks` and `scripts` import.
+        [sys.executable, "-m", "scripts.bench", "_measure", kind, argument],
         capture_output=True,
         text=True,
         check=False,
@@ -338,7 +340,8 @@ def _server_sample(booster: Any, batches: dict[int, tuple[Any, bytes]]) -> Serve
     import xgboost as xgb
 
     from scripts.right_size import DEFAULT_MODEL, MeasurementError, ServerProcess, UsageError
-    from scripts.smoke_test import CheckFailedError, LocalServer
+    from scripts.smoke.errors import CheckFailedError
+    from scripts.smoke.local import LocalServer
 
     try:
         server = ServerProcess.start(DEFAULT_MODEL)
@@ -382,13 +385,11 @@ def _server_sample(booster: Any, batches: dict[int, tuple[Any, bytes]]) -> Serve
 
 def bench_server(report: Report, runs: int) -> None:
     """The local inference server: cold start, warm latency against in-process, peak memory."""
-    if str(PROJECT_ROOT) not in sys.path:
-        sys.path.append(str(PROJECT_ROOT))
     import numpy as np
 
     from scripts.local_endpoint.model import ModelSource, load_model_dir
     from scripts.right_size import DEFAULT_MODEL, MIB, csv_payload, payload_rows
-    from scripts.smoke_test import percentile
+    from scripts.smoke.load import percentile
 
     try:
         source = ModelSource.open(DEFAULT_MODEL)
@@ -550,4 +551,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
+    if __package__ in (None, ""):  # `python scripts/bench.py`: `scripts` is not importable
+        sys.stderr.write("error: from the project root, run: python -m scripts.bench\n")
+        sys.exit(2)
     sys.exit(main())

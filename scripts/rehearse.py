@@ -10,9 +10,10 @@ credentials (account 123456789012, us-east-1):
 1. ``cdk synth`` of app.py, ``cdk bootstrap``, then ``cdk deploy`` of every stack; each deployed
    stack must hold every resource of its template and its outputs (a type moto lacks gets a
    placeholder from scripts/rehearsal_moto.py, and is noted);
-2. scripts/smoke_test.py against each stack's endpoint (the ``EndpointName`` output), with the
-   answer set through moto's API first: moto returns canned inference bodies, so this proves the
-   wiring (stack -> output -> endpoint -> runtime call -> answer check), never the model;
+2. the smoke script (``python -m scripts.smoke_test``) against each stack's endpoint (the
+   ``EndpointName`` output), with the answer set through moto's API first: moto returns canned
+   inference bodies, so this proves the wiring (stack -> output -> endpoint -> runtime call ->
+   answer check), never the model;
 3. an update: one environment's memory size changed (scripts/rehearsal_app.py), ``cdk diff``, a
    plan of what is replaced and what is modified in place (a loud warning if the
    AWS::SageMaker::Endpoint itself would be replaced: downtime), then ``cdk deploy`` of it, which
@@ -52,8 +53,9 @@ from pathlib import Path
 from types import FrameType
 from typing import Any, NoReturn
 
-if __package__ in (None, ""):  # run as a file (python scripts/rehearse.py), not with -m
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+if __package__ in (None, ""):  # `python scripts/rehearse.py`: `scripts` is not importable
+    sys.stderr.write("error: from the project root, run: python -m scripts.rehearse\n")
+    sys.exit(2)
 
 from scripts.update_plan import (
     SPEC_DATABASE,
@@ -758,13 +760,13 @@ class Rehearsal:
             step.detail = f"CREATE_COMPLETE, endpoint {endpoint_name}"
 
     def smoke(self, stack_name: str) -> str:
-        """Run scripts/smoke_test.py against the stack, with moto's answer set first."""
+        """Run the smoke script against the stack, with moto's answer set first."""
         endpoint = self.endpoint_names[stack_name]
         self.server.set_inference_answer(f"{CANNED_PREDICTION}\n")
         self.report.note("canned-inference")
         result = self.runner.run(
             [
-                sys.executable, str(PROJECT_ROOT / "scripts" / "smoke_test.py"),
+                sys.executable, "-m", "scripts.smoke_test",
                 "--stack", stack_name, "--region", REGION, "--json",
                 "--poll-interval", "1", "--timeout", "60", "--warm-invocations", "2",
             ],

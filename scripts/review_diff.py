@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
 """Show, offline, what a change does to each environment's template and to the pipeline.
 
-    python scripts/review_diff.py                    # against tests/__snapshots__ (working tree)
-    python scripts/review_diff.py --base origin/main # against the snapshots of a git revision
+    python -m scripts.review_diff                    # against tests/__snapshots__ (working tree)
+    python -m scripts.review_diff --base origin/main # against the snapshots of a git revision
     make review                                      # the same as the first line
+
+(from the project root, so that `stacks` and `tests` import)
 
 Synthesizes the app exactly as the snapshot tests do (every environment for account
 123456789012/us-east-1, and the README's example pipeline), then for each template prints
@@ -275,7 +277,6 @@ def _parse(text: str, where: str) -> Template:
 
 def synthesize(outdir: Path) -> dict[str, Path]:
     """Synthesize as the snapshot tests do; returns each name's fresh template path."""
-    sys.path.insert(0, str(PROJECT_ROOT))
     from stacks.node_runtime import use_project_node
 
     use_project_node()
@@ -395,4 +396,7 @@ def main(
 
 
 if __name__ == "__main__":
+    if __package__ in (None, ""):  # `python scripts/review_diff.py`: `stacks` would not import
+        sys.stderr.write("error: from the project root, run: python -m scripts.review_diff\n")
+        sys.exit(2)
     sys.exit(main())

@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """Recommend the smallest SageMaker Serverless MemorySizeInMB for a model artifact.
 
-    python scripts/right_size.py [--model model/model.tar.gz] [--payload-file rows.csv]
+    python -m scripts.right_size [--model model/model.tar.gz] [--payload-file rows.csv]
                                  [--concurrency 5] [--requests 500] [--headroom 1.5] [--json]
+
+Run it from the project root (`make size`).
 
 Loads the artifact in the local server (`python -m scripts.serve_local --port 0`), drives it with a
 payload under the intended concurrency (the smoke script's load mode: --requests calls, at most
@@ -54,13 +56,17 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import IO, NoReturn
 
+if __package__ in (None, ""):  # `python scripts/right_size.py`: `scripts` is not importable
+    sys.stderr.write("error: from the project root, run: python -m scripts.right_size\n")
+    sys.exit(2)
+
+from sagemaker_serverless.artifact import inspect_model_artifact
+from scripts.smoke import load as smoke_load
+from scripts.smoke import local as smoke_local
+from scripts.smoke import payload as smoke_payload
+from scripts.smoke.errors import UsageError as SmokeUsageError
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-if str(PROJECT_ROOT) not in sys.path:  # run as `python scripts/right_size.py`
-    sys.path.append(str(PROJECT_ROOT))
-
-from sagemaker_serverless.artifact import inspect_model_artifact  # noqa: E402
-from scripts import smoke_test  # noqa: E402
-
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 SERVER_MODULE = "scripts.serve_local"
 DEFAULT_MODEL = PROJECT_ROOT / "model" / "model.tar.gz"
@@ -171,7 +177,7 @@ def payload_rows(num_features: int, rows: int, *, seed: int = 0) -> list[list[fl
     Around the smoke script's sample row when the model takes as many features (the sample
     model), else uniform in [0, 1): values vary so that trees are not walked the same way.
     """
-    base_cells = smoke_test.DEFAULT_PAYLOAD.strip().split(",")
+    base_cells = smoke_payload.DEFAULT_PAYLOAD.strip().split(",")
     base = (
         [float(cell) for cell in base_cells]
         if len(base_cells) == num_features
@@ -187,8 +193,8 @@ def payload_rows(num_features: int, rows: int, *, seed: int = 0) -> list[list[fl
 
 def default_payload(num_features: int) -> tuple[bytes, str]:
     """The smoke script's sample row if the model takes as many features, else a generated row."""
-    if len(smoke_test.DEFAULT_PAYLOAD.strip().split(",")) == num_features:
-        return smoke_test.DEFAULT_PAYLOAD.encode(), "the smoke script's sample row"
+    if len(smoke_payload.DEFAULT_PAYLOAD.strip().split(",")) == num_features:
+        return smoke_payload.DEFAULT_PAYLOAD.encode(), "the smoke script's sample row"
     return (
         csv_payload(payload_rows(num_features, 1)),
         f"one generated row of {num_features} features",
@@ -294,7 +300,7 @@ class Measurement:
     payload_bytes: int
     idle: ProcessMemory  # after the model is loaded, before any request
     after_load: ProcessMemory
-    load: smoke_test.LoadSummary
+    load: smoke_load.LoadSummary
 
 
 class _ArgumentParser(argparse.ArgumentParser):
@@ -373,8 +379,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _read_payload_file(path: Path) -> bytes:
     try:
-        return smoke_test.read_payload(path)
-    except smoke_test.UsageError as error:
+        return smoke_payload.read_payload(path)
+    except SmokeUsageError as error:
         raise UsageError(str(error)) from None
 
 
@@ -391,15 +397,15 @@ def measure(options: argparse.Namespace) -> Measurement:
         else:
             payload, source = default_payload(server.num_features)
         idle = server.memory()
-        invoke, close = smoke_test.local_invoker(
+        invoke, close = smoke_local.local_invoker(
             server.url,
             workers=min(options.concurrency, options.requests),
             body=payload,
             headers={"Content-Type": "text/csv"},
-            expected=smoke_test.expected_prediction_count(payload, "text/csv"),
+            expected=smoke_payload.expected_prediction_count(payload, "text/csv"),
         )
         try:
-            results, wall_seconds = smoke_test.run_burst(
+            results, wall_seconds = smoke_load.run_burst(
                 invoke,
                 requests=options.requests,
                 concurrency=options.concurrency,
@@ -410,17 +416,17 @@ def measure(options: argparse.Namespace) -> Measurement:
         after_load = server.memory()
     finally:
         server.stop()
-    load = smoke_test.summarize_load(
+    load = smoke_load.summarize_load(
         results, concurrency=min(options.concurrency, options.requests), wall_seconds=wall_seconds
     )
-    failure = smoke_test.load_failure(load)
+    failure = smoke_load.load_failure(load)
     if failure:
         raise MeasurementError(f"the load run failed: {failure}")
     return Measurement(
         model=str(model),
         artifact=artifact,
         payload=source,
-        payload_rows=smoke_test.expected_prediction_count(payload, "text/csv") or 0,
+        payload_rows=smoke_payload.expected_prediction_count(payload, "text/csv") or 0,
         payload_bytes=len(payload),
         idle=idle,
         after_load=after_load,

@@ -22,11 +22,91 @@ SAMPLE_MODEL_ARTIFACT = PROJECT_ROOT / "model" / "model.tar.gz"
 XGBOOST_IMAGE_VERSION = "3.0-5"
 STACK_NAME_PREFIX = "SageMakerServerless"
 
+# The request the pipeline's smoke step sends by default: the sample model's first row.
+SAMPLE_SMOKE_PAYLOAD = Path("model/smoke-payload.csv")
+# SageMaker Serverless Inference's request limit (the smoke script's MAX_PAYLOAD_BYTES).
+SMOKE_PAYLOAD_MAX_BYTES = 4 * 1024 * 1024
+
 _ENV_NAME = re.compile(r"^[a-z][a-z0-9]{0,15}$")
 _ACCOUNT = re.compile(r"^[0-9]{12}$")
 _REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-[0-9]$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _TAG_KEY_MAX, _TAG_VALUE_MAX = 128, 256
+# type/subtype[; parameter=value]...: the smoke step's --content-type.
+_TOKEN = r"[A-Za-z0-9!#$&^_.+-]+"
+_MEDIA_TYPE = re.compile(rf"^{_TOKEN}/{_TOKEN}(\s*;\s*{_TOKEN}={_TOKEN})*$")
+
+
+@dataclass(frozen=True, kw_only=True)
+class SmokePayload:
+    """The request body the pipeline's smoke step sends to an environment's endpoint.
+
+    ``path`` is a file in this repository, relative to its root (the step runs in a checkout of
+    the pipeline's source, so the file must be committed); at most 4 MB, SageMaker Serverless'
+    request limit. ``content_type`` is sent as the request's Content-Type.
+    """
+
+    path: Path
+    content_type: str = "text/csv"
+
+    def problems(self, *, root: Path = PROJECT_ROOT) -> list[str]:
+        """Every invalid field, named ``path=``/``content_type=`` (empty when valid)."""
+        problems: list[str] = []
+        if not isinstance(self.content_type, str) or not _MEDIA_TYPE.match(self.content_type):
+            problems.append(
+                f"content_type={self.content_type!r} is not allowed; use a media type like "
+                "'text/csv' or 'text/libsvm' (parameters as '; key=value')"
+            )
+        try:
+            path = Path(self.path)
+        except TypeError:
+            return [*problems, f"path={self.path!r} is not allowed; use a Path"]
+        problem = _payload_file_problem(path, root=root)
+        if problem:
+            problems.append(f"path={str(self.path)!r} {problem}")
+        return problems
+
+    def relative_path(self, *, root: Path = PROJECT_ROOT) -> str:
+        """The path from the repository root, as the smoke step's command names it."""
+        path = Path(self.path)
+        absolute = path if path.is_absolute() else root / path
+        return absolute.resolve().relative_to(root.resolve()).as_posix()
+
+
+DEFAULT_SMOKE_PAYLOAD = SmokePayload(path=SAMPLE_SMOKE_PAYLOAD, content_type="text/csv")
+
+
+def _payload_file_problem(path: Path, *, root: Path) -> str | None:
+    """Why the smoke step could not send this file, or None."""
+    absolute = (path if path.is_absolute() else root / path).resolve()
+    if not absolute.is_relative_to(root.resolve()):
+        return (
+            f"is outside the repository ({root}): the pipeline's smoke step has only the "
+            "repository's files; put the file in it, commit it, and give its path from the root"
+        )
+    if not absolute.exists():
+        return (
+            f"does not exist in the repository ({root}); give a path from the repository root, "
+            f"e.g. Path({str(SAMPLE_SMOKE_PAYLOAD)!r})"
+        )
+    if not absolute.is_file():
+        return "is not a file"
+    size = absolute.stat().st_size
+    problem = None
+    if size > SMOKE_PAYLOAD_MAX_BYTES:
+        problem = (
+            f"is {size} bytes; SageMaker Serverless accepts at most {SMOKE_PAYLOAD_MAX_BYTES} "
+            "bytes per request"
+        )
+    elif size == 0:
+        problem = "is empty; the smoke step needs at least one row"
+    else:
+        try:
+            with absolute.open("rb") as file:
+                file.read(1)
+        except OSError as error:
+            problem = f"cannot be read: {error.strerror or error}"
+    return problem
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -47,6 +127,9 @@ class EnvironmentConfig:
     alarms: bool = False
     alarm_emails: tuple[str, ...] = ()
     dashboard: bool = False
+    # What the pipeline's smoke step sends to this environment's endpoint; None: the pipeline's
+    # (``PipelineConfig.smoke_payload``, by default the sample row in model/smoke-payload.csv).
+    smoke_payload: SmokePayload | None = None
 
     @property
     def stack_name(self) -> str:
@@ -74,6 +157,8 @@ class EnvironmentConfig:
                 problems.append(f"alarm_emails entry {email!r} is not an e-mail address")
         if self.alarm_emails and not self.alarms:
             problems.append("alarm_emails is set but alarms=False; set alarms=True to use it")
+        if self.smoke_payload is not None:
+            problems += smoke_payload_problems(self.smoke_payload)
         for key, value in self.tags.items():
             if (
                 not isinstance(key, str)
@@ -90,6 +175,16 @@ class EnvironmentConfig:
                     f"{_TAG_VALUE_MAX} characters"
                 )
         return problems
+
+
+def smoke_payload_problems(payload: object, *, root: Path = PROJECT_ROOT) -> list[str]:
+    """The problems of a ``smoke_payload`` field, each starting with ``smoke_payload.``."""
+    if not isinstance(payload, SmokePayload):
+        return [
+            f"smoke_payload={payload!r} is not allowed; use SmokePayload(path=Path(...), "
+            "content_type='text/csv')"
+        ]
+    return [f"smoke_payload.{problem}" for problem in payload.problems(root=root)]
 
 
 def validate_environments(

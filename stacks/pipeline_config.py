@@ -20,7 +20,7 @@ from typing import Any
 
 from sagemaker_serverless import ServerlessConfigError
 
-from .config import EnvironmentConfig
+from .config import DEFAULT_SMOKE_PAYLOAD, EnvironmentConfig, SmokePayload, smoke_payload_problems
 
 PIPELINE_STACK_NAME = "SageMakerServerlessPipeline"
 CONTEXT_PREFIX = "pipeline:"
@@ -59,6 +59,10 @@ class PipelineConfig:
     targets: Mapping[str, DeploymentTarget] = field(default_factory=lambda: MappingProxyType({}))
     # Environments whose stage waits for a person to approve in the console.
     approval_before: tuple[str, ...] = ("prod",)
+    # What every stage's smoke step sends, unless the environment sets its own smoke_payload
+    # (stacks/config.py). The default is the sample model's row: a model with other features
+    # needs its own rows here, or the smoke test of every stage fails.
+    smoke_payload: SmokePayload = DEFAULT_SMOKE_PAYLOAD  # frozen: safe to share
 
     def problems(self, environments: Iterable[EnvironmentConfig]) -> list[str]:
         """Every invalid field, naming the field, the value given and what is allowed."""
@@ -79,6 +83,7 @@ class PipelineConfig:
                 )
         for environment in environments:
             problems += self._target_problems(environment)
+        problems += smoke_payload_problems(self.smoke_payload)
         return problems
 
     def _own_problems(self) -> list[str]:
@@ -114,6 +119,10 @@ class PipelineConfig:
             for key in ("account", "region")
             if pinned[key] is not None and pinned[key] != given[key]
         ]
+
+    def smoke_payload_for(self, environment: EnvironmentConfig) -> SmokePayload:
+        """What ``environment``'s smoke step sends: its own smoke_payload, else the pipeline's."""
+        return environment.smoke_payload or self.smoke_payload
 
     def target(self, environment: EnvironmentConfig) -> DeploymentTarget:
         """Where ``environment``'s stage deploys (for a configuration without ``problems``)."""
@@ -190,6 +199,9 @@ _REQUIRED_FIELDS = ("connection_arn", "repository", "account", "region")
 #           "staging": DeploymentTarget(account="333333333333", region="eu-west-1"),
 #           "prod": DeploymentTarget(account="444444444444", region="eu-west-1"),
 #       },
+#       # Rows for your own model: a committed file, its path from the repository root
+#       # (pathlib.Path); default: the sample model's row, model/smoke-payload.csv.
+#       smoke_payload=SmokePayload(path=Path("payloads/my-model.csv"), content_type="text/csv"),
 #   )
 PIPELINE: PipelineConfig | None = None
 

@@ -3,7 +3,8 @@
 Source (a CodeConnections repository) -> Synth (``make test``, then ``make synth``, exactly as on
 a laptop) -> UpdatePipeline (self-mutation) -> Assets -> one stage per environment in the order
 of ``stacks/config.py`` (dev -> staging -> prod), each deploying that environment's stack to its
-own account/region and then running ``scripts/smoke_test.py`` against the endpoint it deployed.
+own account/region and then running the smoke script (``python -m scripts.smoke_test``) against
+the endpoint it deployed.
 A manual approval precedes the environments in ``approval_before`` (prod).
 
 Cross-account: the smoke step's CodeBuild project runs in the pipeline account, and a SageMaker
@@ -14,6 +15,7 @@ endpoint has no resource policy, so the step assumes a role in the environment's
 from __future__ import annotations
 
 import json
+import shlex
 from collections.abc import Iterable
 from typing import Any, cast
 
@@ -25,7 +27,7 @@ from aws_cdk import pipelines
 from constructs import Construct
 from sagemaker_serverless import ServerlessConfigError
 
-from .config import PROJECT_ROOT, EnvironmentConfig
+from .config import PROJECT_ROOT, EnvironmentConfig, SmokePayload
 from .pipeline_config import (
     PipelineConfig,
     ResolvedPipeline,
@@ -197,7 +199,9 @@ def synth_commands(pipeline: ResolvedPipeline) -> list[str]:
     return ["make test", synth]
 
 
-def smoke_test_commands(environment: EnvironmentConfig, region: str) -> list[str]:
+def smoke_test_commands(
+    environment: EnvironmentConfig, region: str, payload: SmokePayload
+) -> list[str]:
     """Assume the environment's smoke test role, then run the smoke script on its endpoint."""
     return [
         f"python -m pip install --quiet --disable-pip-version-check {pinned_requirement('boto3')}",
@@ -205,9 +209,13 @@ def smoke_test_commands(environment: EnvironmentConfig, region: str) -> list[str
         # environment's role with them.
         f'aws configure set profile.{SMOKE_TEST_PROFILE}.role_arn "$SMOKE_TEST_ROLE_ARN"',
         f"aws configure set profile.{SMOKE_TEST_PROFILE}.credential_source EcsContainer",
-        "python scripts/smoke_test.py"
+        # As a module from the checkout's root (CodeBuild's working directory): the script is a
+        # package, scripts/smoke/. The payload is a file of the same checkout.
+        "python -m scripts.smoke_test"
         f' --endpoint-name "${SMOKE_TEST_ENDPOINT_VARIABLE}"'
-        f" --region {region} --profile {SMOKE_TEST_PROFILE}",
+        f" --region {region} --profile {SMOKE_TEST_PROFILE}"
+        f" --payload {shlex.quote(payload.relative_path())}"
+        f" --content-type {shlex.quote(payload.content_type)}",
     ]
 
 
@@ -283,7 +291,9 @@ class PipelineStack(cdk.Stack):
             smoke = pipelines.CodeBuildStep(
                 f"SmokeTest-{environment.name}",
                 input=self.source,
-                commands=smoke_test_commands(environment, target.region),
+                commands=smoke_test_commands(
+                    environment, target.region, config.smoke_payload_for(environment)
+                ),
                 env={"SMOKE_TEST_ROLE_ARN": smoke_test_role_arn},
                 env_from_cfn_outputs={SMOKE_TEST_ENDPOINT_VARIABLE: stage.endpoint_name_output},
                 role=runner_role,

@@ -12,8 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from scripts import right_size, smoke_test
+from scripts import right_size
 from scripts.right_size import MIB, ProcessMemory, recommend_memory
+from scripts.smoke import load as smoke_load
+from scripts.smoke.payload import DEFAULT_PAYLOAD, expected_prediction_count
 from tests.model_files import write_archive
 
 SIZES = right_size.SERVERLESS_MEMORY_SIZES_MB
@@ -83,7 +85,7 @@ def test_parse_proc_status() -> None:
 
 def test_payload_is_the_smoke_row_for_the_sample_models_feature_count() -> None:
     payload, source = right_size.default_payload(10)
-    assert payload == smoke_test.DEFAULT_PAYLOAD.encode()
+    assert payload == DEFAULT_PAYLOAD.encode()
     assert source == "the smoke script's sample row"
     generated, generated_source = right_size.default_payload(4)
     assert generated_source == "one generated row of 4 features"
@@ -99,7 +101,7 @@ def test_generated_rows_are_deterministic_and_shaped() -> None:
     other = right_size.payload_rows(3, 5)
     assert all(0 <= value < 1 for row in other for value in row)
     body = right_size.csv_payload(rows[:2])
-    assert smoke_test.expected_prediction_count(body, "text/csv") == 2
+    assert expected_prediction_count(body, "text/csv") == 2
 
 
 def test_artifact_sizes_of_the_sample_model() -> None:
@@ -121,7 +123,7 @@ def test_a_real_run_recommends_a_valid_size_and_prints_its_figures(
     for figure in (
         r"artifact: [\d.]+ KB compressed, [\d.]+ KB uncompressed",
         rf"payload: the smoke script's sample row \(1 row\(s\), "
-        rf"{len(smoke_test.DEFAULT_PAYLOAD)} bytes, text/csv\)",
+        rf"{len(DEFAULT_PAYLOAD)} bytes, text/csv\)",
         r"load: 20 requests, concurrency 2, [\d.]+ s: p50 [\d.]+ ms, p95 [\d.]+ ms, "
         r"p99 [\d.]+ ms; failed 0",
         r"server memory: idle [\d.]+ MB \(VmRSS, model loaded\), after load [\d.]+ MB \(VmRSS\), "
@@ -135,8 +137,8 @@ def test_a_real_run_recommends_a_valid_size_and_prints_its_figures(
 def test_no_fitting_size_exits_1_with_the_reasoning(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    load = smoke_test.summarize_load(
-        [smoke_test.RequestResult(0, 0, 0.001, smoke_test.OK)], concurrency=1, wall_seconds=0.001
+    load = smoke_load.summarize_load(
+        [smoke_load.RequestResult(0, 0, 0.001, smoke_load.OK)], concurrency=1, wall_seconds=0.001
     )
     measured = right_size.Measurement(
         model="big.tar.gz",

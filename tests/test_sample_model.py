@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 import xgboost as xgb
 
-from scripts import build_sample_model, smoke_test
+from scripts import build_sample_model
+from scripts.smoke.payload import DEFAULT_PAYLOAD
 from stacks.config import SAMPLE_MODEL_ARTIFACT, XGBOOST_IMAGE_VERSION
 
 
@@ -61,7 +62,7 @@ def test_saved_by_the_xgboost_of_the_chosen_image() -> None:
 
 def test_smoke_payload_matches_the_model() -> None:
     booster = load_booster(SAMPLE_MODEL_ARTIFACT.read_bytes())
-    row = [float(cell) for cell in smoke_test.DEFAULT_PAYLOAD.strip().split(",")]
+    row = [float(cell) for cell in DEFAULT_PAYLOAD.strip().split(",")]
     assert booster.num_features() == len(row)
     (prediction,) = booster.predict(xgb.DMatrix(np.asarray([row], dtype=np.float32)))
     assert np.isfinite(prediction)

@@ -1,4 +1,4 @@
-"""scripts/smoke_test.py against moto's SageMaker, CloudFormation and SageMaker Runtime.
+"""The smoke script (scripts/smoke/) against moto's SageMaker, CloudFormation and SageMaker Runtime.
 
 Offline: no credentials, no network. moto answers invoke_endpoint from a queue we fill through
 its backend, so the answer checks run on realistic bodies.
@@ -14,86 +14,37 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 from botocore.exceptions import ClientError
-from moto.core.models import DEFAULT_ACCOUNT_ID
-from moto.sagemaker.models import sagemaker_backends
-from moto.sagemakerruntime.models import sagemakerruntime_backends
 
-from scripts import smoke_test
+from scripts.smoke.aws import read_max_concurrency
+from scripts.smoke.errors import CheckFailedError, UsageError
+from scripts.smoke.invoke import invoke_with_retries
+from scripts.smoke.load import (
+    FAILED,
+    OK,
+    THROTTLED,
+    check_concurrency,
+    run_burst,
+    sagemaker_invoker,
+)
+from tests.smoke_moto import (
+    ENDPOINT,
+    REGION,
+    FakeTime,
+    create_endpoint,
+    create_stack,
+    fake_endpoint,
+    queue_answer,
+    run_main,
+)
 
-REGION = "us-east-1"
-ENDPOINT = "smoke-endpoint"
-
-
-class FakeTime:
-    """A clock that only moves when the script sleeps: waits take no real time."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.sleeps: list[float] = []
-        self.on_sleep: list[Any] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
-        for hook in self.on_sleep:
-            hook(len(self.sleeps))
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
 def fake_time() -> FakeTime:
     return FakeTime()
-
-
-def create_endpoint(name: str = ENDPOINT) -> None:
-    client = boto3.client("sagemaker", region_name=REGION)
-    client.create_model(
-        ModelName=f"{name}-model",
-        ExecutionRoleArn=f"arn:aws:iam::{DEFAULT_ACCOUNT_ID}:role/sagemaker",
-        PrimaryContainer={
-            "Image": "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:3.0-5",
-            "ModelDataUrl": "s3://bucket/model.tar.gz",
-        },
-    )
-    client.create_endpoint_config(
-        EndpointConfigName=f"{name}-config",
-        ProductionVariants=[
-            {
-                "VariantName": "AllTraffic",
-                "ModelName": f"{name}-model",
-                "ServerlessConfig": {"MemorySizeInMB": 2048, "MaxConcurrency": 2},
-            }
-        ],
-    )
-    client.create_endpoint(EndpointName=name, EndpointConfigName=f"{name}-config")
-
-
-def fake_endpoint(name: str = ENDPOINT) -> Any:
-    return sagemaker_backends[DEFAULT_ACCOUNT_ID][REGION].endpoints[name]
-
-
-def queue_answer(body: str) -> None:
-    backend = sagemakerruntime_backends[DEFAULT_ACCOUNT_ID][REGION]
-    backend.results_queue.append((body, "text/csv", "AllTraffic", ""))
-
-
-def create_stack(name: str, outputs: dict[str, str]) -> None:
-    template = {
-        "Resources": {"Placeholder": {"Type": "AWS::S3::Bucket"}},
-        "Outputs": {key: {"Value": value} for key, value in outputs.items()},
-    }
-    boto3.client("cloudformation", region_name=REGION).create_stack(
-        StackName=name, TemplateBody=json.dumps(template)
-    )
-
-
-def run_main(fake_time: FakeTime, *args: str) -> int:
-    return smoke_test.main(list(args), sleep=fake_time.sleep, clock=fake_time.clock)
 
 
 @pytest.mark.usefixtures("aws")
@@ -205,6 +156,20 @@ def test_multi_row_payload_passes(fake_time: FakeTime, tmp_path: Path) -> None:
 
 
 @pytest.mark.usefixtures("aws")
+def test_json_answer_of_two_rows_passes(
+    fake_time: FakeTime, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # What the image answers with Accept: application/json (the formats: test_smoke_predictions).
+    create_endpoint()
+    queue_answer('{"predictions": [{"score": 152.5887908935547}, {"score": 138.1}]}')
+    payload = tmp_path / "rows.csv"
+    payload.write_text("1,2,3\n4,5,6\n")
+    args = ["--endpoint-name", ENDPOINT, "--payload-file", str(payload), "--json"]
+    assert run_main(fake_time, *args, "--accept", "application/json") == 0
+    assert json.loads(capsys.readouterr().out)["predictions"] == [152.5887908935547, 138.1]
+
+
+@pytest.mark.usefixtures("aws")
 @pytest.mark.parametrize(
     ("args", "message"),
     [
@@ -252,7 +217,8 @@ def test_no_credentials_or_region_exit_2_without_traceback(
         "AWS_EC2_METADATA_DISABLED": "true",
     }
     result = subprocess.run(
-        [sys.executable, smoke_test.__file__, "--endpoint-name", "x", *extra_args],
+        [sys.executable, "-m", "scripts.smoke_test", "--endpoint-name", "x", *extra_args],
+        cwd=PROJECT_ROOT,
         capture_output=True,
         text=True,
         env=env,
@@ -280,7 +246,7 @@ class FlakyRuntime:
 
 
 def invoke(runtime: FlakyRuntime, fake_time: FakeTime, max_attempts: int = 5) -> Any:
-    return smoke_test.invoke_with_retries(
+    return invoke_with_retries(
         runtime,
         endpoint_name=ENDPOINT,
         body=b"1,2",
@@ -311,36 +277,16 @@ def test_throttling_and_cold_start_errors_are_retried_with_backoff(fake_time: Fa
 
 def test_a_real_model_error_is_not_retried(fake_time: FakeTime) -> None:
     runtime = FlakyRuntime([("ModelError", "Received client error (400): bad feature count")])
-    with pytest.raises(smoke_test.CheckFailedError, match="bad feature count"):
+    with pytest.raises(CheckFailedError, match="bad feature count"):
         invoke(runtime, fake_time)
     assert runtime.calls == 1
 
 
 def test_retries_stop_after_max_attempts(fake_time: FakeTime) -> None:
     runtime = FlakyRuntime([("ThrottlingException", "Rate exceeded")] * 10)
-    with pytest.raises(smoke_test.CheckFailedError, match="after 3 attempt"):
+    with pytest.raises(CheckFailedError, match="after 3 attempt"):
         invoke(runtime, fake_time, max_attempts=3)
     assert runtime.calls == 3
-
-
-@pytest.mark.parametrize(
-    ("body", "expected"),
-    [
-        (b"151.3\n", [151.3]),
-        (b"1.5,2.5", [1.5, 2.5]),
-        (b"1.5\n2.5\n", [1.5, 2.5]),
-        (b"[1.5, 2]", [1.5, 2.0]),
-        (b'{"predictions": [{"score": 4.25}]}', [4.25]),
-    ],
-)
-def test_parse_predictions(body: bytes, expected: list[float]) -> None:
-    assert smoke_test.parse_predictions(body) == expected
-
-
-@pytest.mark.parametrize("body", [b"", b"nan", b"abc", b'{"error": "x"}'])
-def test_parse_predictions_rejects(body: bytes) -> None:
-    with pytest.raises(smoke_test.CheckFailedError):
-        smoke_test.parse_predictions(body)
 
 
 # --- Load mode against moto: the MaxConcurrency guard -----------------------------------------
@@ -405,7 +351,7 @@ def test_max_concurrency_is_read_from_the_endpoint_config() -> None:
                 ]
             }
 
-    assert smoke_test.read_max_concurrency(Described(), "e") == 7
+    assert read_max_concurrency(Described(), "e") == 7
 
 
 @pytest.mark.parametrize(
@@ -420,13 +366,13 @@ def test_max_concurrency_is_read_from_the_endpoint_config() -> None:
 def test_check_concurrency(
     concurrency: int, limit: int | None, allow: bool, note: str | None
 ) -> None:
-    result = smoke_test.check_concurrency(concurrency, limit, allow_over=allow, endpoint_name="e")
+    result = check_concurrency(concurrency, limit, allow_over=allow, endpoint_name="e")
     assert result == note if note is None else note in (result or "")
 
 
 def test_check_concurrency_refuses_one_over() -> None:
-    with pytest.raises(smoke_test.UsageError, match="--concurrency 6 is more than"):
-        smoke_test.check_concurrency(6, 5, allow_over=False, endpoint_name="e")
+    with pytest.raises(UsageError, match="--concurrency 6 is more than"):
+        check_concurrency(6, 5, allow_over=False, endpoint_name="e")
 
 
 def test_load_throttles_are_counted_not_retried(fake_time: FakeTime) -> None:
@@ -437,7 +383,7 @@ def test_load_throttles_are_counted_not_retried(fake_time: FakeTime) -> None:
         ],
         answer=b"2.5",
     )
-    invoke = smoke_test.sagemaker_invoker(
+    invoke = sagemaker_invoker(
         runtime,
         endpoint_name=ENDPOINT,
         body=b"1,2\n",
@@ -445,13 +391,13 @@ def test_load_throttles_are_counted_not_retried(fake_time: FakeTime) -> None:
         accept=None,
         expected=1,
     )
-    results, _wall = smoke_test.run_burst(invoke, requests=3, concurrency=1, clock=fake_time.clock)
+    results, _wall = run_burst(invoke, requests=3, concurrency=1, clock=fake_time.clock)
     assert runtime.calls == 3
     assert fake_time.sleeps == []  # no backoff
     assert [(r.outcome, r.reason) for r in results] == [
-        (smoke_test.THROTTLED, "ThrottlingException"),
-        (smoke_test.FAILED, "ModelError"),
-        (smoke_test.OK, ""),
+        (THROTTLED, "ThrottlingException"),
+        (FAILED, "ModelError"),
+        (OK, ""),
     ]
 
 
@@ -463,10 +409,10 @@ def test_load_http_429_without_a_throttle_code_is_a_throttle() -> None:
                 "InvokeEndpoint",
             )
 
-    invoke = smoke_test.sagemaker_invoker(
+    invoke = sagemaker_invoker(
         TooMany(), endpoint_name="e", body=b"1", content_type="text/csv", accept=None, expected=1
     )
-    assert invoke(0)[0] == smoke_test.THROTTLED
+    assert invoke(0)[0] == THROTTLED
 
 
 def test_load_options_need_requests(

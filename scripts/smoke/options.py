@@ -1,0 +1,144 @@
+"""The command line: the parser, and the typed options the rest of the script reads."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import NoReturn
+
+from .errors import UsageError
+from .payload import DEFAULT_CONTENT_TYPE
+
+
+@dataclass(frozen=True, kw_only=True)
+class Options:
+    stack: str | None
+    endpoint_name: str | None
+    local_url: str | None
+    region: str | None
+    profile: str | None
+    timeout: float
+    poll_interval: float
+    payload_file: Path | None
+    content_type: str
+    feature_count: int | None
+    model: Path | None
+    accept: str | None
+    warm_invocations: int
+    max_attempts: int
+    json: bool
+    requests: int | None
+    concurrency: int | None
+    allow_over_max_concurrency: bool
+
+
+class _ArgumentParser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        raise UsageError(message)
+
+
+def _positive_int(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of at least 1")
+    return int(text)
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be greater than 0")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _ArgumentParser(
+        prog="python -m scripts.smoke_test",
+        description="Prove a deployed SageMaker Serverless endpoint answers.",
+        epilog="Exit codes: 0 success, 1 endpoint or invocation failure, 2 usage/configuration.",
+    )
+    # Not required=True: parse_options names --local-url apart from the two AWS targets.
+    target = parser.add_mutually_exclusive_group()
+    target.add_argument("--stack", help="CloudFormation stack whose EndpointName output to test")
+    target.add_argument("--endpoint-name", help="the endpoint to test")
+    target.add_argument(
+        "--local-url",
+        help="a local server on the container contract, e.g. http://localhost:8080 (no AWS)",
+    )
+    parser.add_argument("--region", help="AWS region (default: your AWS configuration)")
+    parser.add_argument("--profile", help="AWS profile (default: your AWS configuration)")
+    parser.add_argument(
+        "--timeout", type=_positive_float, default=1200.0, help="seconds to wait (default 1200)"
+    )
+    parser.add_argument(
+        "--poll-interval", type=_positive_float, default=15.0, help="seconds between status checks"
+    )
+    parser.add_argument(
+        "--payload-file",
+        "--payload",
+        dest="payload_file",
+        type=Path,
+        metavar="FILE",
+        help="request body (default: the sample model's row)",
+    )
+    parser.add_argument("--content-type", default=DEFAULT_CONTENT_TYPE, help="default text/csv")
+    features = parser.add_mutually_exclusive_group()
+    features.add_argument(
+        "--feature-count",
+        type=_positive_int,
+        metavar="N",
+        help="the model's feature count: every CSV row must have exactly N values (libsvm: "
+        "indices below N), checked before invoking",
+    )
+    features.add_argument(
+        "--model",
+        type=Path,
+        metavar="PATH",
+        help="read the feature count from this model.tar.gz (needs the construct library)",
+    )
+    parser.add_argument("--accept", default=None, help="Accept header (default: the image's)")
+    parser.add_argument(
+        "--warm-invocations", type=int, default=3, help="invocations after the cold one"
+    )
+    parser.add_argument(
+        "--max-attempts", type=int, default=6, help="tries per invocation for retryable errors"
+    )
+    parser.add_argument("--json", action="store_true", help="print one JSON report on stdout")
+    load = parser.add_argument_group(
+        "load mode", "a bounded burst instead of the cold and warm calls (no retries)"
+    )
+    load.add_argument(
+        "--requests", type=_positive_int, help="send exactly N requests and report their figures"
+    )
+    load.add_argument(
+        "--concurrency",
+        type=_positive_int,
+        help="at most C requests in flight (default 1; at most the endpoint's MaxConcurrency)",
+    )
+    load.add_argument(
+        "--allow-over-max-concurrency",
+        action="store_true",
+        help="let --concurrency exceed the endpoint's MaxConcurrency (to measure throttling)",
+    )
+    return parser
+
+
+def parse_options(argv: Sequence[str] | None) -> Options:
+    parser = build_parser()
+    namespace = parser.parse_args(argv)
+    if namespace.stack is None and namespace.endpoint_name is None and namespace.local_url is None:
+        parser.error(
+            "one of the arguments --stack --endpoint-name is required "
+            "(or --local-url for a local server)"
+        )
+    if namespace.requests is None and (
+        namespace.concurrency is not None or namespace.allow_over_max_concurrency
+    ):
+        parser.error("--concurrency and --allow-over-max-concurrency need --requests (load mode)")
+    return Options(**vars(namespace))
