@@ -5,13 +5,17 @@ Layers, outermost first:
    4 MB before they reach the container; this server answers them 413 and says so.
 2. **nginx** (sagemaker_containers/etc/nginx.conf.template): only paths matching
    ``^/(ping|invocations|execution-parameters)`` reach the app; anything else is 404 ``{}``.
-3. **The Flask app** of ``algorithm_mode/serve.py``, rebuilt route by route on the same Flask and
-   Werkzeug versions the image pins, so request parsing (``request.data`` is empty for form
-   bodies), 404/405/413/500 pages and response headers are theirs.
+3. **The Flask app** of ``algorithm_mode/serve.py``, rebuilt route by route. The image pins
+   Flask 1.1.1 and Werkzeug 0.15.6 (requirements.txt:1,30), which do not install beside the
+   project's other tools; the app runs on Flask 3 and reproduces what 0.15.6 does differently:
+   its error pages (werkzeug/exceptions.py:146-168, ``text/html`` without a charset), form bodies
+   read as no data, and ``MAX_CONTENT_LENGTH`` checked only when a Content-Type is set
+   (werkzeug/formparser.py:219-224, wrappers/base_request.py:274-280).
 """
 
 from __future__ import annotations
 
+import html
 import http.client
 import json
 import logging
@@ -29,6 +33,7 @@ from .source import SERVERLESS_INVOCATION_TIMEOUT_S, SERVERLESS_MAX_PAYLOAD_BYTE
 
 if TYPE_CHECKING:
     import flask
+    from werkzeug.exceptions import HTTPException
 
 LOGGER = logging.getLogger("serve_local")
 NGINX_LOCATION = re.compile(r"^/(ping|invocations|execution-parameters)")  # nginx.conf.template
@@ -100,6 +105,7 @@ def _warn_short_rows(model: LoadedModel, dtest: Any, content_type: str) -> None:
 def create_flask_app(model: LoadedModel, settings: ServingSettings) -> flask.Flask:
     """The routes of algorithm_mode/serve.py (serve.py:138-249)."""
     import flask
+    from werkzeug.exceptions import HTTPException
 
     class ContainerFlask(flask.Flask):
         def log_exception(self, exc_info: Any) -> None:
@@ -111,7 +117,9 @@ def create_flask_app(model: LoadedModel, settings: ServingSettings) -> flask.Fla
             )
 
     app = ContainerFlask("serve_local")
-    app.config["MAX_CONTENT_LENGTH"] = settings.max_content_length  # serve.py:130
+    # Werkzeug 0.15.6 semantics instead of Flask 3's own limit: see request_payload().
+    app.config["MAX_CONTENT_LENGTH"] = None
+    app.register_error_handler(HTTPException, werkzeug_0_15_page)
 
     @app.route("/ping", methods=["GET"])
     def ping() -> flask.Response:  # serve.py:138-142
@@ -130,7 +138,7 @@ def create_flask_app(model: LoadedModel, settings: ServingSettings) -> flask.Fla
 
     @app.route("/invocations", methods=["POST"])
     def invocations() -> flask.Response:  # serve.py:207-249
-        payload = flask.request.data
+        payload = request_payload(settings)
         if len(payload) == 0:
             return flask.Response(response="", status=http.client.NO_CONTENT)
         try:
@@ -160,6 +168,62 @@ def create_flask_app(model: LoadedModel, settings: ServingSettings) -> flask.Fla
         return flask.Response(response=body, status=http.client.OK, mimetype=accept)
 
     return app
+
+
+# werkzeug/formparser.py: the types 0.15.6 parses as forms; their body never reaches request.data.
+FORM_MIMETYPES = (
+    "multipart/form-data",
+    "application/x-www-form-urlencoded",
+    "application/x-url-encoded",
+)
+# Werkzeug 0.15.6's descriptions (werkzeug/exceptions.py), where Werkzeug 3 words them otherwise.
+WERKZEUG_0_15_DESCRIPTIONS = {
+    404: "The requested URL was not found on the server. If you entered the URL manually please "
+    "check your spelling and try again.",
+    405: "The method is not allowed for the requested URL.",
+    413: "The data value transmitted exceeds the capacity limit.",
+    500: "The server encountered an internal error and was unable to complete your request. "
+    "Either the server is overloaded or there is an error in the application.",
+}
+
+
+def request_payload(settings: ServingSettings) -> bytes:
+    """``flask.request.data`` as Werkzeug 0.15.6 computes it (serve.py:209).
+
+    With a Content-Type, the form parser runs: it refuses a body over MAX_CONTENT_LENGTH (413)
+    and consumes form bodies, leaving no data; without one, the body is read whatever its size.
+    """
+    import flask
+    from werkzeug.exceptions import RequestEntityTooLarge
+    from werkzeug.http import parse_options_header
+
+    request = flask.request
+    if request.environ.get("CONTENT_TYPE"):
+        length = request.content_length
+        if length is not None and length > settings.max_content_length:
+            raise RequestEntityTooLarge()
+        mimetype, _ = parse_options_header(request.environ["CONTENT_TYPE"])
+        if mimetype in FORM_MIMETYPES:
+            return b""
+    return request.get_data(cache=True, parse_form_data=False)
+
+
+def werkzeug_0_15_page(error: HTTPException) -> flask.Response:
+    """An HTTP error page as Werkzeug 0.15.6 writes it (werkzeug/exceptions.py:146-168)."""
+    import flask
+
+    name = html.escape(error.name, quote=False)
+    description = WERKZEUG_0_15_DESCRIPTIONS.get(error.code or 500, error.description or "")
+    body = (
+        '<!DOCTYPE HTML PUBLIC "-//W3C//DTD HTML 3.2 Final//EN">\n'
+        f"<title>{error.code} {name}</title>\n<h1>{name}</h1>\n"
+        f"<p>{html.escape(description, quote=False)}</p>\n"
+    )
+    headers = [("Content-Type", "text/html")]
+    valid_methods = getattr(error, "valid_methods", None)
+    if valid_methods:
+        headers.append(("Allow", ", ".join(valid_methods)))
+    return flask.Response(body, status=error.code, headers=headers)
 
 
 def _selectable_response(

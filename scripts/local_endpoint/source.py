@@ -21,11 +21,14 @@ IMAGE_VERSION = "3.0-5"
 CONTAINER_REPOSITORY = "aws/sagemaker-xgboost-container"
 CONTAINER_COMMIT = "43785110b2cfbeb304ae34e535ed7d6edd270a0d"
 ENCODER_LIBRARY = "sagemaker-containers==2.8.6.post2"
-# What the image pins (requirements.txt at CONTAINER_COMMIT); this server runs on the project's
-# own pins of the same libraries (Flask and Werkzeug are pinned to the image's versions).
+# What the image runs (requirements.txt:1,14,24,30 at CONTAINER_COMMIT; docker/3.0-5 base: Python
+# 3.10; xgboost from the base image's XGBOOST_VERSION). This server runs on the project's own pins:
+# the same xgboost; Flask 3 and Werkzeug 3 (Flask 1.1.1 needs Jinja2 2 and MarkupSafe 1, which
+# do not install beside the project's moto server), with Werkzeug 0.15.6's observable behaviour
+# reproduced in app.py.
 IMAGE_PINS = {
-    "Flask": "3.1.3",
-    "Werkzeug": "3.1.8",
+    "Flask": "1.1.1",
+    "Werkzeug": "0.15.6",
     "xgboost": "3.0.5",
     "numpy": "2.1.0",
     "scipy": "1.15.0",
