@@ -2,8 +2,7 @@
 """Prove that a deployed SageMaker Serverless endpoint answers: `python -m scripts.smoke_test`.
 
 Run it from the project root. The work is done in the package scripts/smoke/ (its docstring
-describes the checks, load mode and exit codes); this module is only the entry point. It also
-names the sample row for tests/test_serve_local.py, which another branch rewrites.
+describes the checks, load mode and exit codes); this module is only the entry point.
 """
 
 from __future__ import annotations
@@ -15,9 +14,8 @@ if __package__ in (None, ""):  # `python scripts/smoke_test.py`: `scripts` is no
     sys.exit(2)
 
 from scripts.smoke.cli import main
-from scripts.smoke.payload import DEFAULT_PAYLOAD
 
-__all__ = ["DEFAULT_PAYLOAD", "main"]
+__all__ = ["main"]
 
 if __name__ == "__main__":
     sys.exit(main())

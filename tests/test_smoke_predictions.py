@@ -2,11 +2,12 @@
 
 Bodies as the image 3.0-5 writes them (aws/sagemaker-xgboost-container, algorithm_mode/serve.py
 and serve_utils.py): CSV through np.savetxt, JSON scores, and SAGEMAKER_INFERENCE_OUTPUT's JSON,
-JSON lines and CSV; plus the older forms the local server still answers.
+JSON lines and CSV.
 """
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 from typing import Any
@@ -22,9 +23,13 @@ from tests.fake_http import Script, scripted_server
 
 
 def savetxt(predictions: Any) -> bytes:
-    """The image's text/csv answer: sagemaker_containers' array_to_csv is np.savetxt, fmt %s."""
+    """The image's text/csv answer: sagemaker_containers' array_to_csv, a csv.writer row per
+    prediction ("\n" after each)."""
+    array = np.array(predictions)
+    if array.ndim == 1:
+        array = array.reshape(-1, 1)
     stream = io.StringIO()
-    np.savetxt(stream, np.array(predictions), delimiter=",", fmt="%s")
+    csv.writer(stream, lineterminator="\n").writerows(array)
     return stream.getvalue().encode()
 
 
@@ -82,12 +87,6 @@ PROBABILITIES = [[0.1, 0.2, 0.7], [0.5, 0.25, 0.25]]
             1,
             [{"predicted_label": 1.0, "probabilities": [0.2, 0.8]}],
         ),
-        # The older handler's forms (what scripts/serve_local.py answers): one comma-joined line
-        # with a value per row, and a JSON list.
-        (b"1.5,2.5", 2, [1.5, 2.5]),
-        (b"1.5,2.5,3.5", 3, [1.5, 2.5, 3.5]),
-        (b"[1.5, 2]", 2, [1.5, 2.0]),
-        (b"[[0.1, 0.9], [0.6, 0.4]]", 2, [[0.1, 0.9], [0.6, 0.4]]),
         # Rows unknown (e.g. a JSON request): lines still count one each.
         (b"1.5\n2.5\n", None, [1.5, 2.5]),
         (b"\r\n1.5\r\n2.5\r\n\r\n", None, [1.5, 2.5]),
@@ -96,7 +95,7 @@ PROBABILITIES = [[0.1, 0.2, 0.7], [0.5, 0.25, 0.25]]
 def test_one_prediction_per_row_in_every_format(
     body: bytes, rows: int | None, expected: list[Prediction]
 ) -> None:
-    assert parse_predictions(body, expected=rows) == expected
+    assert parse_predictions(body) == expected
     assert check_answer(body, rows) == (OK, "", "")
 
 
@@ -105,7 +104,7 @@ def test_one_prediction_per_row_in_every_format(
     [
         (b"1.0\n", 2, 1),
         (b"1.0\n2.0\n", 1, 2),
-        # One multi-class line for two rows: 3 values are not 2, so not the older form.
+        # One multi-class line for two rows.
         (b"0.1,0.2,0.7\n", 2, 1),
         (b'{"predictions": [{"score": 1.5}]}', 2, 1),
         (b'{"predicted_label": 1}\n', 3, 1),
@@ -139,14 +138,14 @@ def test_a_wrong_count_fails(body: bytes, rows: int, count: int) -> None:
 )
 def test_answers_that_are_not_predictions_fail(body: bytes, message: str) -> None:
     with pytest.raises(CheckFailedError, match=message.replace("(", r"\(").replace("[", r"\[")):
-        parse_predictions(body, expected=1)
+        parse_predictions(body)
 
 
 def test_a_selected_key_the_objective_lacks_is_nan_and_named() -> None:
     # A regression model with SAGEMAKER_INFERENCE_OUTPUT=predicted_label: the image answers NaN.
     body = b'{"predictions": [{"predicted_score": 1.5, "predicted_label": NaN}]}'
     with pytest.raises(CheckFailedError) as caught:
-        parse_predictions(body, expected=1)
+        parse_predictions(body)
     message = str(caught.value)
     assert "prediction 1: 'predicted_label' is nan" in message
     assert "SAGEMAKER_INFERENCE_OUTPUT key that the model's objective does not have" in message

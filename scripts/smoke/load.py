@@ -211,7 +211,7 @@ def run_burst(
 def check_answer(answer: bytes, expected: int | None) -> Outcome:
     """An OK outcome for one prediction of finite numbers per row, else FAILED "bad answer"."""
     try:
-        predictions = parse_predictions(answer, expected=expected)
+        predictions = parse_predictions(answer)
         if expected is not None and len(predictions) != expected:
             raise CheckFailedError(
                 f"sent {expected} row(s) but got {len(predictions)} prediction(s)"

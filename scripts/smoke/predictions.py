@@ -3,7 +3,7 @@
 The managed XGBoost image (3.0-5, algorithm mode, aws/sagemaker-xgboost-container
 ``algorithm_mode/serve.py``) answers:
 
-- ``text/csv`` (also its default): one line per row, each ending in "\\n" (``np.savetxt``):
+- ``text/csv`` (also its default): one line per row, each ending in "\\n" (``csv.writer``):
   ``b"152.5887908935547\\n138.1\\n"``; a multi-class probability model's line is that row's
   values joined by ",".
 - ``application/json``: ``{"predictions": [{"score": 152.58}, {"score": 138.1}]}``, the score a
@@ -13,11 +13,6 @@ The managed XGBoost image (3.0-5, algorithm mode, aws/sagemaker-xgboost-containe
   such object per line), or CSV lines of the selected values (a list value as ``"[0.2, 0.8]"``).
   A key the model's objective lacks is answered as NaN, which fails the check here.
 
-Still read, because the local server (scripts/serve_local.py) answers them as the image's older
-handler did: a JSON list (one item per row) and one CSV line of all the rows' values joined by
-"," (no trailing newline). That line is taken as one value per row only when it holds exactly as
-many values as the request had rows (more than one): read the newer way, one line is one
-prediction, which could only be right for a one-row request.
 """
 
 from __future__ import annotations
@@ -37,8 +32,8 @@ SELECTED_KEY_HINT = (
 )
 
 
-def parse_predictions(body: bytes, *, expected: int | None = None) -> list[Prediction]:
-    """The predictions in an answer, each checked; ``expected`` is the request's row count."""
+def parse_predictions(body: bytes) -> list[Prediction]:
+    """The predictions in an answer, each checked."""
     text = body.decode("utf-8", errors="replace").strip()
     if not text:
         raise CheckFailedError("the endpoint answered with an empty body")
@@ -51,7 +46,7 @@ def parse_predictions(body: bytes, *, expected: int | None = None) -> list[Predi
         if objects is not None:
             predictions = [_check(o, f"line {i}", shown) for i, o in enumerate(objects, 1)]
         else:
-            predictions = _csv_predictions(lines, expected=expected, shown=shown)
+            predictions = _csv_predictions(lines, shown=shown)
     else:
         predictions = _json_predictions(document, shown)
     if not predictions:
@@ -73,8 +68,6 @@ def _json_predictions(document: Any, shown: str) -> list[Prediction]:
         items = document["predictions"]
         if not isinstance(items, list):
             raise CheckFailedError(f'the answer\'s "predictions" is not a list: {shown!r}')
-    elif isinstance(document, list):
-        items = document  # the older handler's plain list
     else:
         items = [document]
     return [_check(item, f"prediction {i}", shown) for i, item in enumerate(items, 1)]
@@ -94,10 +87,8 @@ def _json_lines(lines: list[str]) -> list[dict[str, Any]] | None:
     return objects
 
 
-def _csv_predictions(lines: list[str], *, expected: int | None, shown: str) -> list[Prediction]:
+def _csv_predictions(lines: list[str], *, shown: str) -> list[Prediction]:
     rows = list(csv.reader(lines))
-    if len(rows) == 1 and expected is not None and expected > 1 and len(rows[0]) == expected:
-        rows = [[cell] for cell in rows[0]]  # the older one-line form (module docstring)
     predictions: list[Prediction] = []
     for number, row in enumerate(rows, 1):
         values = [_csv_value(cell, f"line {number}", shown) for cell in row]

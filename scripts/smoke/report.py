@@ -38,7 +38,7 @@ def record_answer(
     report: Report, answer: bytes, *, seconds: float, attempts: int, expected: int | None
 ) -> None:
     """Check one answer (one prediction of finite numbers per row) and add it to the report."""
-    predictions = parse_predictions(answer, expected=expected)
+    predictions = parse_predictions(answer)
     if expected is not None and len(predictions) != expected:
         raise CheckFailedError(
             f"sent {expected} row(s) but got {len(predictions)} prediction(s): {answer[:200]!r}"
