@@ -200,9 +200,18 @@ def synth_commands(pipeline: ResolvedPipeline) -> list[str]:
 
 
 def smoke_test_commands(
-    environment: EnvironmentConfig, region: str, payload: SmokePayload
+    environment: EnvironmentConfig,
+    region: str,
+    payload: SmokePayload,
+    *,
+    feature_count: int | None = None,
 ) -> list[str]:
-    """Assume the environment's smoke test role, then run the smoke script on its endpoint."""
+    """Assume the environment's smoke test role, then run the smoke script on its endpoint.
+
+    ``feature_count`` (read from the model artifact at synth) makes the script refuse a payload
+    row of another width: the endpoint would answer it 200 with a meaningless prediction.
+    """
+    check_width = f" --feature-count {feature_count}" if feature_count is not None else ""
     return [
         f"python -m pip install --quiet --disable-pip-version-check {pinned_requirement('boto3')}",
         # CodeBuild serves the project role's credentials like ECS does; the profile assumes the
@@ -215,7 +224,7 @@ def smoke_test_commands(
         f' --endpoint-name "${SMOKE_TEST_ENDPOINT_VARIABLE}"'
         f" --region {region} --profile {SMOKE_TEST_PROFILE}"
         f" --payload {shlex.quote(payload.relative_path())}"
-        f" --content-type {shlex.quote(payload.content_type)}",
+        f" --content-type {shlex.quote(payload.content_type)}{check_width}",
     ]
 
 
@@ -292,7 +301,10 @@ class PipelineStack(cdk.Stack):
                 f"SmokeTest-{environment.name}",
                 input=self.source,
                 commands=smoke_test_commands(
-                    environment, target.region, config.smoke_payload_for(environment)
+                    environment,
+                    target.region,
+                    config.smoke_payload_for(environment),
+                    feature_count=stage.endpoint_stack.endpoint.model_feature_count,
                 ),
                 env={"SMOKE_TEST_ROLE_ARN": smoke_test_role_arn},
                 env_from_cfn_outputs={SMOKE_TEST_ENDPOINT_VARIABLE: stage.endpoint_name_output},

@@ -75,9 +75,11 @@ def test_a_custom_payload_is_what_the_synthesized_smoke_steps_send(tmp_path: Pat
     for environment in ("dev", "staging"):
         assert smoke_commands(template, environment)[-1] == (
             f"{prefix} --payload tests/data/smoke-payload.libsvm --content-type text/libsvm"
+            " --feature-count 10"  # the sample model's, read from the artifact at synth
         )
     assert smoke_commands(template, "prod")[-1] == (
         f"{prefix} --payload model/smoke-payload.csv --content-type 'text/csv; charset=utf-8'"
+        " --feature-count 10"
     )
 
 
@@ -85,6 +87,9 @@ def test_paths_and_content_types_are_shell_quoted() -> None:
     payload = SmokePayload(path=PROJECT_ROOT / "payloads" / "my rows.csv", content_type="text/csv")
     command = smoke_test_commands(ENVIRONMENTS[0], "eu-west-1", payload)[-1]
     assert command.endswith("--payload 'payloads/my rows.csv' --content-type text/csv")
+    # A feature count (unknown for a pickled or S3 model) adds the width check.
+    command = smoke_test_commands(ENVIRONMENTS[0], "eu-west-1", payload, feature_count=7)[-1]
+    assert command.endswith("--content-type text/csv --feature-count 7")
 
 
 def big_file(root: Path) -> Path:
