@@ -133,7 +133,7 @@ def test_one_smoke_step_per_stage_runs_after_the_deploy_on_its_output(
     assert commands[-1] == (
         'python -m scripts.smoke_test --endpoint-name "$ENDPOINT_NAME" '
         "--region eu-west-1 --profile smoke-test "
-        "--payload model/smoke-payload.csv --content-type text/csv"
+        "--payload model/smoke-payload.csv --content-type text/csv --feature-count 10"
     )
     # The script's exit code is the step's: nothing may swallow a failure.
     assert not any("||" in command or "set +e" in command for command in commands)

@@ -214,7 +214,7 @@ def test_make_size_reports_a_truncated_archive_without_a_traceback(
     # The issue's `make size` run: a raw EOFError traceback from tarfile before.
     path, message = broken_artifacts(tmp_path)["truncated"]
     result = subprocess.run(
-        [sys.executable, "scripts/right_size.py", "--model", str(path)],
+        [sys.executable, "-m", "scripts.right_size", "--model", str(path)],
         cwd=project_root,
         capture_output=True,
         text=True,
