@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from stacks.node_runtime import use_project_node
 
@@ -35,8 +36,29 @@ def agnostic_app(tmp_path_factory: pytest.TempPathFactory) -> SynthesizedApp:
     return synthesize(tmp_path_factory.mktemp("agnostic"), {})
 
 
+@pytest.fixture(scope="session")
+def botocore_models_read_once() -> Iterator[None]:
+    """botocore parses its service-model JSON anew for every session (about 0.1 s per client);
+    each smoke-script run in a test makes a new session. Parse each file once per test process.
+    botocore already shares these objects between the clients of one session, unmodified.
+    """
+    from botocore.loaders import JSONFileLoader
+
+    original = JSONFileLoader.load_file
+    parsed: dict[str, Any] = {}
+
+    def load_file(self: JSONFileLoader, file_path: str) -> Any:
+        if file_path not in parsed:
+            parsed[file_path] = original(self, file_path)
+        return parsed[file_path]
+
+    JSONFileLoader.load_file = load_file
+    yield
+    JSONFileLoader.load_file = original
+
+
 @pytest.fixture
-def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def aws(monkeypatch: pytest.MonkeyPatch, botocore_models_read_once: None) -> Iterator[None]:
     """moto's in-process AWS in us-east-1, with dummy credentials and none of the user's setup."""
     for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ENDPOINT_URL", "AWS_REGION"):
         monkeypatch.delenv(name, raising=False)
