@@ -10,6 +10,9 @@ from typing import Any
 from stacks.node_runtime import use_project_node
 
 use_project_node()  # before anything imports aws_cdk: no Node.js end-of-life banner
+# One OpenMP thread for XGBoost, as the container sets it (serving.py:46-60): OpenMP threads that
+# spin while the background jobs hold the other core made in-process predictions 5x slower.
+os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import pytest  # noqa: E402
 from moto import mock_aws  # noqa: E402

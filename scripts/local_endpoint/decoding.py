@@ -155,14 +155,17 @@ def recordio_protobuf_to_matrix(body: bytes) -> Any:
 
 
 def parse_content_data(payload: bytes, content_type_header: str | None) -> tuple[Any, str]:
-    """(DMatrix, parsed content type), raising what serve_utils.parse_content_data raises."""
+    """(DMatrix, parsed content type), raising what serve_utils.parse_content_data raises.
+
+    nthread=1: the container runs with OMP_NUM_THREADS=1 (serving.py:46-60); the same matrix.
+    """
     import xgboost as xgb
 
     content_type = get_content_type(content_type_header)  # serve_utils.py:120
     if content_type == CSV:
         try:
             decoded = payload.strip().decode("utf-8")
-            return xgb.DMatrix(csv_to_array(decoded)), content_type
+            return xgb.DMatrix(csv_to_array(decoded), nthread=1), content_type
         except Exception as error:  # serve_utils.py:126-130
             raise RuntimeError(
                 "Loading csv data failed with Exception, please ensure data is in csv format:\n"
@@ -171,7 +174,7 @@ def parse_content_data(payload: bytes, content_type_header: str | None) -> tuple
     if content_type == LIBSVM:
         try:
             decoded = payload.strip().decode("utf-8")
-            return xgb.DMatrix(libsvm_to_sparse(decoded)), content_type
+            return xgb.DMatrix(libsvm_to_sparse(decoded), nthread=1), content_type
         except Exception as error:  # serve_utils.py:135-139
             raise RuntimeError(
                 "Loading libsvm data failed with Exception, please ensure data is in libsvm "
@@ -179,7 +182,7 @@ def parse_content_data(payload: bytes, content_type_header: str | None) -> tuple
             ) from None
     if content_type == RECORDIO_PROTOBUF:
         try:
-            return xgb.DMatrix(recordio_protobuf_to_matrix(payload)), content_type
+            return xgb.DMatrix(recordio_protobuf_to_matrix(payload), nthread=1), content_type
         except Exception as error:  # serve_utils.py:143-148
             raise RuntimeError(
                 "Loading recordio-protobuf data failed with Exception, please ensure data is "
