@@ -20,13 +20,14 @@ recommends the smallest serverless memory size that holds
   real payloads vary. 50% on top of a measured peak is a margin that keeps one size step of
   error from becoming an out-of-memory restart, which on serverless is a failed invocation.
 - container baseline (default 256 MB): memory the managed image uses that the local server has
-  no counterpart for. SageMaker's XGBoost image serves through Multi Model Server, a Java
-  front end (its config sets no heap limit: the JVM takes its default share of the memory) in
-  front of the Python workers. The figure is an estimate, not a measurement (no AWS account or
-  Docker here); pass --container-baseline-mb 0 for the project's own image (container/), which
-  runs this same server and nothing else.
-- workers (default 1): the managed XGBoost image starts one Python worker per CPU it sees, each
-  holding its own copy of the model. SageMaker does not publish a serverless endpoint's vCPU
+  no counterpart for. On a single-model (every serverless) endpoint the image runs nginx, the
+  `serve` entrypoint process (it imports the XGBoost serving code: xgboost, numpy, scipy,
+  Flask, and stays alive) and gunicorn's master besides the workers (serving.py,
+  sagemaker_containers' server.start). The figure is an estimate, not a measurement (no AWS
+  account or Docker here); pass --container-baseline-mb 0 for the project's own image
+  (container/), which runs this same server and nothing else.
+- workers (default 1): the managed XGBoost image starts one gunicorn worker per CPU it sees,
+  each loading its own copy of the model. SageMaker does not publish a serverless endpoint's vCPU
   count; pass --workers to size for more.
 
 Not included: the container's operating system and page cache, the memory SageMaker Serverless
