@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from .image import ContainerImage, ContainerImageConfig, supported_algorithm_versions
     from .model_data import ModelData, ModelDataConfig
     from .monitoring import EndpointAlarms
+    from .scaling import ProvisionedConcurrencyScaling, ScheduledConcurrency
 
 # Public name -> the submodule that defines it.
 _EXPORTS = {
@@ -42,6 +43,8 @@ _EXPORTS = {
     "ModelData": ".model_data",
     "ModelDataConfig": ".model_data",
     "ModelFileInfo": ".artifact",
+    "ProvisionedConcurrencyScaling": ".scaling",
+    "ScheduledConcurrency": ".scaling",
     "ServerlessConfigError": "._errors",
     "ServerlessEndpoint": ".endpoint",
     "TrafficShift": ".deployment",
@@ -63,6 +66,8 @@ __all__ = [
     "ModelData",
     "ModelDataConfig",
     "ModelFileInfo",
+    "ProvisionedConcurrencyScaling",
+    "ScheduledConcurrency",
     "ServerlessConfigError",
     "ServerlessEndpoint",
     "TrafficShift",

@@ -7,7 +7,18 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from aws_cdk import Acknowledgment, Annotations, ArnFormat, Names, RemovalPolicy, Stack, Validations
+from aws_cdk import (
+    Acknowledgment,
+    Annotations,
+    ArnFormat,
+    Duration,
+    Names,
+    RemovalPolicy,
+    Stack,
+    TimeZone,
+    Validations,
+)
+from aws_cdk import aws_applicationautoscaling as appscaling
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -29,6 +40,7 @@ from .deployment import Deployment, TrafficShift
 from .image import ContainerImage
 from .model_data import ModelData
 from .monitoring import EndpointAlarms, create_alarms, create_dashboard
+from .scaling import SCALABLE_DIMENSION, SERVICE_LINKED_ROLE, ProvisionedConcurrencyScaling
 
 __all__ = ["ServerlessEndpoint"]
 
@@ -63,6 +75,9 @@ class ServerlessEndpoint(EndpointBase):
     :param max_concurrency: the most invocations served at once, 1-200. Default: 5.
     :param provisioned_concurrency: invocations kept warm (1-200, at most ``max_concurrency``);
         billed while idle. Default: None (no provisioned concurrency; cold starts possible).
+    :param provisioned_concurrency_scaling: scale provisioned concurrency with demand (target
+        tracking) and on schedules, between a minimum and a maximum; ``provisioned_concurrency``
+        is where the variant starts. Default: None (fixed at ``provisioned_concurrency``).
     :param environment: environment variables for the container (string values; at most 100,
         keys ``[a-zA-Z_][a-zA-Z0-9_]*``, keys and values at most 1024 characters). Default: none.
     :param endpoint_name: the endpoint's name. Default: a stable name derived from the stack name
@@ -99,6 +114,7 @@ class ServerlessEndpoint(EndpointBase):
         memory_size_in_mb: int = 2048,
         max_concurrency: int = 5,
         provisioned_concurrency: int | None = None,
+        provisioned_concurrency_scaling: ProvisionedConcurrencyScaling | None = None,
         environment: Mapping[str, str] | None = None,
         endpoint_name: str | None = None,
         variant_name: str = "AllTraffic",
@@ -135,6 +151,10 @@ class ServerlessEndpoint(EndpointBase):
             problems += alarms.problems()
         if deployment is not None:
             problems += deployment.problems()
+        if provisioned_concurrency_scaling is not None:
+            problems += provisioned_concurrency_scaling.problems(
+                max_concurrency=max_concurrency, provisioned_concurrency=provisioned_concurrency
+            )
         if problems:
             raise ServerlessConfigError(problems, subject=f"ServerlessEndpoint {self.node.path!r}")
 
@@ -216,18 +236,15 @@ class ServerlessEndpoint(EndpointBase):
             endpoint_config_name=self.endpoint_config.attr_endpoint_config_name,
         )
 
+        self.scalable_target: appscaling.ScalableTarget | None = (
+            self._scale(provisioned_concurrency_scaling, name, variant_name)
+            if provisioned_concurrency_scaling is not None
+            else None
+        )
         self.alarms: dict[str, cloudwatch.Alarm] = (
             create_alarms(self, self, alarms) if alarms is not None else {}
         )
-        if deployment is None and alarms is not None:
-            deployment = Deployment.blue_green()
-        if deployment is not None:
-            rollback = (
-                [self.alarms["Invocation5XXErrors"]]
-                if alarms is not None and alarms.rollback_on_5xx
-                else []
-            )
-            self.cfn_endpoint.deployment_config = _deployment_config(deployment, rollback)
+        self._configure_deployment(deployment, alarms)
         self.dashboard: cloudwatch.Dashboard | None = (
             create_dashboard(
                 self,
@@ -241,6 +258,63 @@ class ServerlessEndpoint(EndpointBase):
         for resource in (self.model, self.endpoint_config, self.cfn_endpoint):
             resource.apply_removal_policy(removal_policy)
         self._warn_about_artifact(artifact_warnings, memory_size_in_mb)
+
+    def _configure_deployment(
+        self, deployment: Deployment | None, alarms: EndpointAlarms | None
+    ) -> None:
+        if deployment is None and alarms is not None:
+            deployment = Deployment.blue_green()
+        if deployment is not None:
+            rollback = (
+                [self.alarms["Invocation5XXErrors"]]
+                if alarms is not None and alarms.rollback_on_5xx
+                else []
+            )
+            self.cfn_endpoint.deployment_config = _deployment_config(deployment, rollback)
+
+    def _scale(
+        self, scaling: ProvisionedConcurrencyScaling, name: str, variant_name: str
+    ) -> appscaling.ScalableTarget:
+        # Keyed by the endpoint's and variant's names, not the endpoint config: it stays
+        # registered when an update moves the endpoint to a new config (see scaling.py).
+        role = iam.Role.from_role_arn(
+            self,
+            "AutoScalingRole",
+            Stack.of(self).format_arn(
+                service="iam", region="", resource="role", resource_name=SERVICE_LINKED_ROLE
+            ),
+            mutable=False,
+        )
+        target = appscaling.ScalableTarget(
+            self,
+            "ProvisionedConcurrencyTarget",
+            service_namespace=appscaling.ServiceNamespace.SAGEMAKER,
+            resource_id=f"endpoint/{name}/variant/{variant_name}",
+            scalable_dimension=SCALABLE_DIMENSION,
+            min_capacity=scaling.min_provisioned_concurrency,
+            max_capacity=scaling.max_provisioned_concurrency,
+            role=role,
+        )
+        target.node.add_dependency(self.cfn_endpoint)  # the variant must exist to register
+        if scaling.target_utilization is not None:
+            target.scale_to_track_metric(
+                "ProvisionedConcurrencyUtilization",
+                target_value=scaling.target_utilization,
+                predefined_metric=(
+                    appscaling.PredefinedMetric.SAGEMAKER_VARIANT_PROVISIONED_CONCURRENCY_UTILIZATION
+                ),
+                scale_in_cooldown=Duration.seconds(scaling.scale_in_cooldown_s),
+                scale_out_cooldown=Duration.seconds(scaling.scale_out_cooldown_s),
+            )
+        for action in scaling.schedules:
+            target.scale_on_schedule(
+                action.name,
+                schedule=appscaling.Schedule.expression(action.schedule),
+                min_capacity=action.min_provisioned_concurrency,
+                max_capacity=action.max_provisioned_concurrency,
+                time_zone=TimeZone.of(action.time_zone) if action.time_zone else None,
+            )
+        return target
 
     def _inspect_artifact(
         self,
