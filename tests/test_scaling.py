@@ -14,6 +14,7 @@ from cfnlint.api import ManualArgs, lint_file
 
 from sagemaker_serverless import (
     ContainerImage,
+    EndpointAlarms,
     ModelData,
     ProvisionedConcurrencyScaling,
     ScheduledConcurrency,
@@ -326,3 +327,34 @@ def test_every_scaling_problem_in_one_error() -> None:
     )
     problems = problems_of(provisioned_concurrency_scaling=bad, memory_size_in_mb=1000)
     assert len(problems) == 5, problems
+
+
+def test_provisioned_concurrency_gets_a_spillover_alarm_and_dashboard_widget() -> None:
+    stack, endpoint = build(alarms=EndpointAlarms(), dashboard=True)
+    template = Template.from_stack(stack)
+    alarm = endpoint.alarms["ProvisionedConcurrencySpillover"]
+    ((_, resource),) = [
+        item
+        for item in of_type(template, "AWS::CloudWatch::Alarm").items()
+        if stack.resolve(alarm.alarm_arn)["Fn::GetAtt"][0] == item[0]
+    ]
+    properties = resource["Properties"]
+    assert properties["MetricName"] == "ServerlessProvisionedConcurrencySpilloverInvocations"
+    assert (properties["Statistic"], properties["Threshold"]) == ("Sum", 1)
+    assert properties["EvaluationPeriods"] == 3
+    ((_, dashboard),) = of_type(template, "AWS::CloudWatch::Dashboard").items()
+    body = json.dumps(stack.resolve(dashboard["Properties"]["DashboardBody"]))
+    for metric in (
+        "ServerlessProvisionedConcurrencyExecutions",
+        "ServerlessProvisionedConcurrencyUtilization",
+        "ServerlessProvisionedConcurrencyInvocations",
+        "ServerlessProvisionedConcurrencySpilloverInvocations",
+    ):
+        assert metric in body, metric
+
+
+def test_without_provisioned_concurrency_there_is_no_spillover_alarm() -> None:
+    _, endpoint = build(
+        alarms=EndpointAlarms(), provisioned_concurrency=None, provisioned_concurrency_scaling=None
+    )
+    assert set(endpoint.alarms) == {"Invocation5XXErrors", "ModelSetupTime", "OverheadLatency"}

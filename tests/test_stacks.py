@@ -278,7 +278,9 @@ def test_alarms_and_dashboard_follow_the_environment(
     dashboards = resources_of_type(template, "AWS::CloudWatch::Dashboard")
     topics = resources_of_type(template, "AWS::SNS::Topic")
     (endpoint,) = resources_of_type(template, "AWS::SageMaker::Endpoint")
-    assert len(alarms) == (3 if environment.alarms else 0)
+    # Three, and the spillover alarm where provisioned concurrency is set (prod).
+    expected = 3 + (environment.provisioned_concurrency is not None) if environment.alarms else 0
+    assert len(alarms) == expected
     assert len(dashboards) == (1 if environment.dashboard else 0)
     assert len(topics) == (1 if environment.alarms else 0)
     assert ("DeploymentConfig" in endpoint["Properties"]) is environment.alarms

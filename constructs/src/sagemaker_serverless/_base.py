@@ -105,6 +105,22 @@ class EndpointBase(Construct):
         """Requests that provisioned concurrency could not take (on-demand instead) (Sum)."""
         return self.metric("ServerlessProvisionedConcurrencySpilloverInvocations", **props)
 
+    def metric_provisioned_concurrency_invocations(self, **props: Any) -> cloudwatch.Metric:
+        """Requests served by provisioned concurrency (Sum)."""
+        return self.metric("ServerlessProvisionedConcurrencyInvocations", **props)
+
+    def metric_provisioned_concurrency_executions(self, **props: Any) -> cloudwatch.Metric:
+        """Concurrent executions on provisioned concurrency (Maximum)."""
+        return self.metric(
+            "ServerlessProvisionedConcurrencyExecutions", **{"statistic": "Maximum", **props}
+        )
+
+    def metric_provisioned_concurrency_utilization(self, **props: Any) -> cloudwatch.Metric:
+        """Provisioned concurrency in use, 0-1: what target tracking scales on (Average)."""
+        return self.metric(
+            "ServerlessProvisionedConcurrencyUtilization", **{"statistic": "Average", **props}
+        )
+
 
 class ImportedEndpoint(EndpointBase):
     """An endpoint defined elsewhere, imported by name for grants and metrics."""

@@ -242,7 +242,9 @@ class ServerlessEndpoint(EndpointBase):
             else None
         )
         self.alarms: dict[str, cloudwatch.Alarm] = (
-            create_alarms(self, self, alarms) if alarms is not None else {}
+            create_alarms(self, self, alarms, provisioned=provisioned_concurrency is not None)
+            if alarms is not None
+            else {}
         )
         self._configure_deployment(deployment, alarms)
         self.dashboard: cloudwatch.Dashboard | None = (

@@ -42,6 +42,11 @@ class EndpointAlarms:
     :param period: the evaluation period of every alarm. Default: 5 minutes.
     :param rollback_on_5xx: use the 5XX alarm to roll back endpoint updates (blue/green
         auto-rollback). Default: True.
+    :param provisioned_concurrency_spillover: with provisioned concurrency, alarm when this many
+        requests per period spill over to on-demand (cold-start prone) capacity for
+        ``provisioned_concurrency_spillover_periods`` periods in a row. Default: 1.
+    :param provisioned_concurrency_spillover_periods: consecutive periods for the spillover
+        alarm: sustained spillover means provisioned concurrency is too low. Default: 3.
     """
 
     topic: sns.ITopic | None = None
@@ -51,6 +56,8 @@ class EndpointAlarms:
     overhead_latency_periods: int = 3
     period: Duration = field(default_factory=lambda: Duration.minutes(5))
     rollback_on_5xx: bool = True
+    provisioned_concurrency_spillover: int = 1
+    provisioned_concurrency_spillover_periods: int = 3
 
     def problems(self) -> list[str]:
         """Every invalid threshold (empty when valid)."""
@@ -60,12 +67,15 @@ class EndpointAlarms:
                 f"alarms invocation_5xx_errors={self.invocation_5xx_errors!r} is not allowed; "
                 "use a whole number of at least 1"
             )
-        if not isinstance(self.overhead_latency_periods, int) or not (
-            1 <= self.overhead_latency_periods <= 10
-        ):
+        for name in ("overhead_latency_periods", "provisioned_concurrency_spillover_periods"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or not 1 <= value <= 10:
+                problems.append(f"alarms {name}={value!r} is not allowed; use 1-10")
+        spillover = self.provisioned_concurrency_spillover
+        if not isinstance(spillover, int) or spillover < 1:
             problems.append(
-                f"alarms overhead_latency_periods={self.overhead_latency_periods!r} is not "
-                "allowed; use 1-10"
+                f"alarms provisioned_concurrency_spillover={spillover!r} is not allowed; use a "
+                "whole number of at least 1"
             )
         period = int(self.period.to_seconds())
         if period < 60 or period % 60:
@@ -83,9 +93,10 @@ class EndpointAlarms:
 
 
 def create_alarms(
-    scope: Construct, endpoint: EndpointBase, config: EndpointAlarms
+    scope: Construct, endpoint: EndpointBase, config: EndpointAlarms, *, provisioned: bool
 ) -> dict[str, cloudwatch.Alarm]:
-    """The three alarms, keyed by a short name, with the topic as alarm and OK action."""
+    """The alarms, keyed by a short name, with the topic as alarm and OK action (three, and a
+    spillover alarm with provisioned concurrency)."""
     period = config.period
     alarms = {
         "Invocation5XXErrors": cloudwatch.Alarm(
@@ -129,6 +140,22 @@ def create_alarms(
             treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
         ),
     }
+    if provisioned:
+        alarms["ProvisionedConcurrencySpillover"] = cloudwatch.Alarm(
+            scope,
+            "ProvisionedConcurrencySpilloverAlarm",
+            alarm_description=(
+                "Requests kept spilling over from provisioned concurrency to on-demand capacity "
+                "(cold starts possible). Raise provisioned concurrency or its scaling range."
+            ),
+            metric=endpoint.metric_provisioned_concurrency_spillover(
+                period=period, statistic="Sum"
+            ),
+            threshold=config.provisioned_concurrency_spillover,
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            evaluation_periods=config.provisioned_concurrency_spillover_periods,
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+        )
     if config.topic is not None:
         action = cloudwatch_actions.SnsAction(config.topic)
         for alarm in alarms.values():
@@ -184,10 +211,24 @@ def create_dashboard(
         cloudwatch.GraphWidget(
             title="Concurrent executions / max concurrency",
             left=[endpoint.metric_concurrent_executions_utilization()],
-            right=[endpoint.metric_provisioned_concurrency_spillover()] if provisioned else None,
             width=width,
         ),
     ]
+    if provisioned:
+        second_row.append(
+            cloudwatch.GraphWidget(
+                title="Provisioned concurrency: in use, and spillover to on-demand",
+                left=[
+                    endpoint.metric_provisioned_concurrency_executions(),
+                    endpoint.metric_provisioned_concurrency_utilization(),
+                ],
+                right=[
+                    endpoint.metric_provisioned_concurrency_invocations(statistic="Sum"),
+                    endpoint.metric_provisioned_concurrency_spillover(statistic="Sum"),
+                ],
+                width=width,
+            )
+        )
     if alarms:
         second_row.append(
             cloudwatch.AlarmStatusWidget(
