@@ -30,7 +30,7 @@ PIPELINE_EXAMPLE_ARGS := \
 	-c pipeline:region=eu-west-1 \
 	-c pipeline:targets=dev=222222222222/eu-west-1,staging=333333333333/eu-west-1,prod=444444444444/eu-west-1
 
-.PHONY: help setup synth synth-pipeline review test lint typecheck snapshot-update sample-model serve bench size clean
+.PHONY: help setup synth synth-pipeline review test lint typecheck snapshot-update sample-model serve bench size preflight clean
 
 help:
 	@echo "make synth            set up, then synthesize every environment's template into cdk.out/"
@@ -44,6 +44,8 @@ help:
 	@echo "make serve            serve model/model.tar.gz on http://127.0.0.1:8080 (MODEL=, PORT=)"
 	@echo "make bench            measure synth cost, scaling, test-suite time, local server (table)"
 	@echo "make size             recommend MemorySizeInMB from peak memory under load (MODEL=, CONCURRENCY=)"
+	@echo "make preflight ENV=e  with AWS credentials: does e's deploy fit the account's serverless"
+	@echo "                      concurrency quota? (PREFLIGHT_ARGS=\"--json --region ...\")"
 	@echo "make clean            remove cdk.out and caches (keeps .venv and node_modules)"
 
 setup: $(PY_STAMP) $(NODE_STAMP)
@@ -105,6 +107,15 @@ CONCURRENCY ?= 5
 
 size: $(PY_STAMP)
 	$(VENV)/bin/python -m scripts.right_size --model "$(MODEL)" --concurrency "$(CONCURRENCY)" $(SIZE_ARGS)
+
+# Does an environment's deploy fit the account's serverless concurrency quota? Needs credentials.
+# Instance-profile credentials need EC2 metadata, which this Makefile turns off for offline synth.
+ENV ?=
+PREFLIGHT_ARGS ?=
+
+preflight: $(PY_STAMP)
+	@test -n "$(ENV)" || { echo "usage: make preflight ENV=<environment> [PREFLIGHT_ARGS=...]" >&2; exit 2; }
+	env -u AWS_EC2_METADATA_DISABLED $(VENV)/bin/python -m scripts.preflight --env "$(ENV)" $(PREFLIGHT_ARGS)
 
 clean:
 	rm -rf cdk.out .pytest_cache .mypy_cache .ruff_cache

@@ -206,6 +206,17 @@ def validate_environments(
     return environments
 
 
+def concurrency_quota_problems(quota: object) -> list[str]:
+    """The problems of ``SERVERLESS_CONCURRENCY_QUOTA`` (empty when valid)."""
+    if quota is None or (isinstance(quota, int) and not isinstance(quota, bool) and quota >= 1):
+        return []
+    return [
+        f"SERVERLESS_CONCURRENCY_QUOTA={quota!r} is not allowed; use None (AWS's documented "
+        "default for each region, 1000 or 500) or your account's quota, a whole number of at "
+        "least 1 (make preflight ENV=<environment> prints it)"
+    ]
+
+
 def _tags(environment: str) -> Mapping[str, str]:
     return MappingProxyType(
         {"project": "sagemaker-serverless", "environment": environment, "managed-by": "aws-cdk"}
@@ -235,3 +246,14 @@ ENVIRONMENTS: tuple[EnvironmentConfig, ...] = (
         tags=_tags("prod"),
     ),
 )
+
+# The account's quota for the total max_concurrency of all serverless endpoints in one region
+# (Service Quotas, service "sagemaker": "Maximum total concurrency that can be allocated across
+# all serverless endpoints"). Synth refuses an app whose endpoints add up to more in one account
+# and region (stacks/quota.py). None: AWS's documented default for each region, 1000 in eight
+# regions and 500 in the others ("Concurrent invocations" in
+# https://docs.aws.amazon.com/sagemaker/latest/dg/serverless-endpoints.html; the table is in
+# stacks/quota.py). Accounts can have far less (re:Post: "total concurrency for serverless
+# inference is not 200 only 10"): `make preflight ENV=<environment>` prints your account's value,
+# which then belongs here. One value for every account and region of the app.
+SERVERLESS_CONCURRENCY_QUOTA: int | None = None
