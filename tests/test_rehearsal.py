@@ -436,6 +436,34 @@ def test_a_failing_step_stops_the_server_and_is_reported(
     assert port_is_closed(rehearsal.server.port)
 
 
+def test_a_patch_that_acted_after_the_last_deploy_is_noted_too(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A KMS key with CloudFormation-shaped tags: the server's KMS tags repair acts and logs its
+    # marker, in a step that is no deploy; the run's end still lists the repair's note.
+    def kms_key_then_fail(self: Rehearsal) -> None:
+        with self.step("cdk synth (app.py)"):
+            policy = {
+                "Version": "2012-10-17",
+                "Statement": [{"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "kms:*"}],
+            }
+            tags = [{"Key": "project", "Value": "rehearsal"}]
+            key = {"Type": "AWS::KMS::Key", "Properties": {"KeyPolicy": policy, "Tags": tags}}
+            template = {"Resources": {"Key": key}}
+            self.cloudformation.create_stack(StackName="kms", TemplateBody=json.dumps(template))
+            status = self.cloudformation.describe_stacks(StackName="kms")["Stacks"][0]
+            assert status["StackStatus"] == "CREATE_COMPLETE"
+            raise RehearsalFailedError("stop after the key")
+
+    monkeypatch.setattr(Rehearsal, "synth", kms_key_then_fail)
+    report = Report()
+
+    with pytest.raises(RehearsalFailedError, match="stop after the key"):
+        Rehearsal(cli.build_parser().parse_args([]), report).run(tmp_path)
+
+    assert list(report.notes) == ["kms-key-tags"]
+
+
 # --- end to end -----------------------------------------------------------------------------
 
 

@@ -9,8 +9,8 @@ Before the server starts, ``install()`` makes two kinds of change, never to a te
   ``not-emulated`` for the stacks that hold it (checks.check_deployed_stack);
 - every patch in ``PATCHES``: a repair of one thing moto gets wrong. A patch logs its marker
   through ``announce()`` when it acts; the rehearsal reads the server's log after each stack's
-  ``cdk deploy`` (StepRunner.note_emulator_patches) and lists the note of every patch that acted
-  in the summary (the text: notes.NOTES[patch.note]).
+  ``cdk deploy`` and once more at the end of the run (StepRunner.note_emulator_patches) and lists
+  the note of every patch that acted in the summary (the text: notes.NOTES[patch.note]).
 
 To add a patch: write its install function here (import moto inside it), call
 ``announce(MARKER)`` (or ``announce(MARKER, detail)``: the detail is listed under the note) where

@@ -50,6 +50,8 @@ class Rehearsal(CdkSteps, SmokeSteps, UpdateSteps):
             raise
         finally:
             self.server.stop()
+            # Also a patch that acted only after the last deploy (update, destroy, a later step).
+            self.note_emulator_patches()
 
     def _connect(self) -> None:
         import boto3
