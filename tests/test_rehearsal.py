@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 import os
 import socket
+import subprocess
+import sys
 import urllib.request
 from pathlib import Path
 from typing import Any
@@ -33,6 +35,7 @@ from scripts.rehearsal import (
 )
 from scripts.rehearsal.errors import RehearsalFailedError
 from scripts.rehearsal.moto_server import MotoServer
+from scripts.rehearsal.notes import NOTES
 from scripts.rehearsal.report import Report
 from scripts.rehearsal.sequence import Rehearsal
 from scripts.update_plan import ReplacementRules, plan_update
@@ -49,6 +52,23 @@ def test_constants_match_the_stacks_and_helpers() -> None:
     assert settings.SERVERLESS_MEMORY_SIZES == MEMORY_SIZES_IN_MB
     # The update app's context key (settings.py) and the placeholder marker (moto_patches.py)
     # now have one definition each, shared by the rehearsal and its subprocesses.
+
+
+def test_every_emulator_patch_has_a_note_and_a_marker_of_its_own() -> None:
+    markers = [moto_patches.PLACEHOLDER_MARKER] + [p.marker for p in moto_patches.PATCHES]
+    for patch in moto_patches.PATCHES:
+        assert patch.note in NOTES, f"notes.NOTES has no text for {patch.note!r}"
+        assert not [other for other in markers if other != patch.marker and patch.marker in other]
+    assert len(set(markers)) == len(markers)
+
+
+def test_the_rehearsal_itself_imports_neither_moto_nor_aws_cdk(project_root: Path) -> None:
+    # moto (about 2 s) runs in the server process, aws_cdk in the CDK CLI's app process.
+    code = (
+        "import sys, scripts.rehearse, scripts.rehearsal.moto_patches; "
+        "heavy = {'moto', 'aws_cdk'} & set(sys.modules); assert not heavy, heavy"
+    )
+    subprocess.run([sys.executable, "-c", code], cwd=project_root, check=True)
 
 
 def test_cli_environment_uses_the_emulator_and_nothing_of_the_users_setup(

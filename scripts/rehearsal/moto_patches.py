@@ -15,7 +15,7 @@ Before the server starts, ``install()`` makes two kinds of change, never to a te
 To add a patch: write its install function here (import moto inside it), call
 ``announce(MARKER)`` (or ``announce(MARKER, detail)``: the detail is listed under the note) where
 it changes what moto does, add ``EmulatorPatch(note=..., marker=..., install=...)`` to
-``PATCHES`` and the note's text to notes.NOTES.
+``PATCHES`` and the note's text to notes.NOTES (a test checks that every patch has one).
 
 moto is imported only inside the functions the server runs: the rehearsal imports this module
 for the markers without paying moto's import (about 2 s).
