@@ -1,4 +1,5 @@
-"""scripts/rehearse.py: the offline deploy rehearsal, end to end and piece by piece.
+"""scripts/rehearse.py, scripts/rehearsal/: the offline deploy rehearsal, end to end and piece by
+piece.
 
 The end-to-end test (marker ``rehearsal``) drives the real CDK CLI against a moto server. The
 other tests make each check fail on purpose against moto's in-process mock, so a rehearsal that
@@ -10,6 +11,8 @@ from __future__ import annotations
 import json
 import os
 import socket
+import subprocess
+import sys
 import urllib.request
 from pathlib import Path
 from typing import Any
@@ -19,8 +22,22 @@ import pytest
 from moto.cloudformation import parsing
 
 from sagemaker_serverless._limits import MEMORY_SIZES_IN_MB
-from scripts import rehearsal_app, rehearsal_moto, rehearse
-from scripts.rehearse import RehearsalFailedError, Report
+from scripts import rehearse
+from scripts.rehearsal import (
+    assembly,
+    checks,
+    cli,
+    commands,
+    moto_patches,
+    moto_placeholders,
+    settings,
+    update_app,
+)
+from scripts.rehearsal.errors import RehearsalFailedError
+from scripts.rehearsal.moto_server import MotoServer
+from scripts.rehearsal.notes import NOTES
+from scripts.rehearsal.report import Report
+from scripts.rehearsal.sequence import Rehearsal
 from scripts.update_plan import ReplacementRules, plan_update
 from stacks.config import ENVIRONMENTS, STACK_NAME_PREFIX
 from stacks.serverless_stack import OUTPUT_ENDPOINT_NAME
@@ -30,11 +47,28 @@ REGION = "us-east-1"
 
 
 def test_constants_match_the_stacks_and_helpers() -> None:
-    assert rehearse.STACK_NAME_PREFIX == STACK_NAME_PREFIX
-    assert rehearse.OUTPUT_ENDPOINT_NAME == OUTPUT_ENDPOINT_NAME
-    assert rehearse.SERVERLESS_MEMORY_SIZES == MEMORY_SIZES_IN_MB
-    assert rehearse.MEMORY_OVERRIDE_CONTEXT == rehearsal_app.MEMORY_OVERRIDE_CONTEXT
-    assert rehearse.PLACEHOLDER_MARKER == rehearsal_moto.PLACEHOLDER_MARKER
+    assert settings.STACK_NAME_PREFIX == STACK_NAME_PREFIX
+    assert settings.OUTPUT_ENDPOINT_NAME == OUTPUT_ENDPOINT_NAME
+    assert settings.SERVERLESS_MEMORY_SIZES == MEMORY_SIZES_IN_MB
+    # The update app's context key (settings.py) and the placeholder marker (moto_patches.py)
+    # now have one definition each, shared by the rehearsal and its subprocesses.
+
+
+def test_every_emulator_patch_has_a_note_and_a_marker_of_its_own() -> None:
+    markers = [moto_patches.PLACEHOLDER_MARKER] + [p.marker for p in moto_patches.PATCHES]
+    for patch in moto_patches.PATCHES:
+        assert patch.note in NOTES, f"notes.NOTES has no text for {patch.note!r}"
+        assert not [other for other in markers if other != patch.marker and patch.marker in other]
+    assert len(set(markers)) == len(markers)
+
+
+def test_the_rehearsal_itself_imports_neither_moto_nor_aws_cdk(project_root: Path) -> None:
+    # moto (about 2 s) runs in the server process, aws_cdk in the CDK CLI's app process.
+    code = (
+        "import sys, scripts.rehearse, scripts.rehearsal.moto_patches; "
+        "heavy = {'moto', 'aws_cdk'} & set(sys.modules); assert not heavy, heavy"
+    )
+    subprocess.run([sys.executable, "-c", code], cwd=project_root, check=True)
 
 
 def test_cli_environment_uses_the_emulator_and_nothing_of_the_users_setup(
@@ -49,16 +83,16 @@ def test_cli_environment_uses_the_emulator_and_nothing_of_the_users_setup(
         "AWS_SESSION_TOKEN": "real-token",
         "CDK_DEFAULT_ACCOUNT": "999999999999",
     }
-    env = rehearse.cli_environment(endpoint_url="http://localhost:1234", home=tmp_path, base=user)
+    env = commands.cli_environment(endpoint_url="http://localhost:1234", home=tmp_path, base=user)
 
     assert "AWS_PROFILE" not in env
     assert "AWS_SESSION_TOKEN" not in env
     assert env["AWS_ACCESS_KEY_ID"] == "testing"
     assert env["AWS_ENDPOINT_URL"] == "http://localhost:1234"
-    assert env["CDK_DEFAULT_ACCOUNT"] == rehearse.ACCOUNT
+    assert env["CDK_DEFAULT_ACCOUNT"] == settings.ACCOUNT
     assert env["HOME"] == str(tmp_path)
     assert env["AWS_CONFIG_FILE"].startswith(str(tmp_path))
-    assert env["PATH"].split(os.pathsep)[0] == str(rehearse.VENV_BIN)
+    assert env["PATH"].split(os.pathsep)[0] == str(settings.VENV_BIN)
     assert env["LANG"] == "C.UTF-8"
     # jsii keeps using the user's package cache, so synth does not unpack aws-cdk-lib anew.
     assert env["JSII_RUNTIME_PACKAGE_CACHE_ROOT"].startswith("/home/someone/")
@@ -66,21 +100,21 @@ def test_cli_environment_uses_the_emulator_and_nothing_of_the_users_setup(
 
 @pytest.mark.parametrize(("current", "expected"), [(1024, 2048), (2048, 3072), (6144, 5120)])
 def test_next_memory_size(current: int, expected: int) -> None:
-    assert rehearse.next_memory_size(current) == expected
+    assert assembly.next_memory_size(current) == expected
 
 
 def test_rehearsal_app_memory_override() -> None:
-    assert rehearsal_app.with_memory_override(ENVIRONMENTS, None) == ENVIRONMENTS
-    changed = rehearsal_app.with_memory_override(ENVIRONMENTS, "staging=4096")
+    assert update_app.with_memory_override(ENVIRONMENTS, None) == ENVIRONMENTS
+    changed = update_app.with_memory_override(ENVIRONMENTS, "staging=4096")
     assert [e.memory_size_in_mb for e in changed if e.name == "staging"] == [4096]
     assert [e for e in changed if e.name != "staging"] == [
         e for e in ENVIRONMENTS if e.name != "staging"
     ]
     for bad in ("dev", "dev=", "=3072", "dev=lots"):
-        with pytest.raises(rehearsal_app.OverrideError, match="ENVIRONMENT=MEGABYTES"):
-            rehearsal_app.parse_memory_override(bad)
-    with pytest.raises(rehearsal_app.OverrideError, match="no environment 'qa'"):
-        rehearsal_app.with_memory_override(ENVIRONMENTS, "qa=2048")
+        with pytest.raises(update_app.OverrideError, match="ENVIRONMENT=MEGABYTES"):
+            update_app.parse_memory_override(bad)
+    with pytest.raises(update_app.OverrideError, match="no environment 'qa'"):
+        update_app.with_memory_override(ENVIRONMENTS, "qa=2048")
 
 
 def test_usage_error_exits_2_before_starting_anything(capsys: pytest.CaptureFixture[str]) -> None:
@@ -155,7 +189,7 @@ def create_stack(name: str, template: dict[str, Any]) -> None:
 def check_deployed(
     template: dict[str, Any], report: Report, not_emulated: set[str] | None = None
 ) -> dict[str, str]:
-    return rehearse.check_deployed_stack(
+    return checks.check_deployed_stack(
         client("cloudformation"),
         stack_name="s",
         template=template,
@@ -172,7 +206,7 @@ def test_deployed_stack_check_passes_and_notes_moto_endpoint_names() -> None:
     report = Report()
 
     outputs = check_deployed(template, report)
-    rehearse.check_endpoint_names(
+    checks.check_endpoint_names(
         stack_name="s", template=template, endpoint_name=outputs["EndpointName"], report=report
     )
 
@@ -190,7 +224,7 @@ def test_deployed_stack_check_fails_on_a_missing_resource_or_status() -> None:
     with pytest.raises(RehearsalFailedError, match=r"Extra \(AWS::SNS::Topic\) is in the templ"):
         check_deployed(expected, Report())
     with pytest.raises(RehearsalFailedError, match="s is CREATE_COMPLETE, not UPDATE_COMPLETE"):
-        rehearse.check_deployed_stack(
+        checks.check_deployed_stack(
             client("cloudformation"),
             stack_name="s",
             template=deployed,
@@ -231,9 +265,9 @@ def test_placeholders_let_moto_deploy_templates_that_read_unsupported_types(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setattr(
-        parsing, "resource_class_from_type", rehearsal_moto.resource_class_from_type
+        parsing, "resource_class_from_type", moto_placeholders.resource_class_from_type
     )
-    monkeypatch.setattr(rehearsal_moto, "_announced", set())
+    monkeypatch.setattr(moto_patches, "_announced", set())
     template = {
         "Resources": {
             "Alarm": {"Type": "AWS::CloudWatch::Alarm", "Properties": {"Threshold": 1}},
@@ -252,12 +286,12 @@ def test_placeholders_let_moto_deploy_templates_that_read_unsupported_types(
     report = Report()
     check_deployed(template, report, not_emulated={"AWS::CloudWatch::Alarm"})
     assert report.notes["not-emulated"].details == ["AWS::CloudWatch::Alarm"]
-    assert f"{rehearse.PLACEHOLDER_MARKER} AWS::CloudWatch::Alarm" in capsys.readouterr().err
+    assert f"{moto_patches.PLACEHOLDER_MARKER} AWS::CloudWatch::Alarm" in capsys.readouterr().err
     (dashboard,) = client("cloudwatch").list_dashboards()["DashboardEntries"]
     body = client("cloudwatch").get_dashboard(DashboardName=dashboard["DashboardName"])
     assert ":placeholder/s-Alarm-" in body["DashboardBody"]
     client("cloudformation").delete_stack(StackName="s")
-    assert rehearse.stack_is_gone(client("cloudformation"), "s")
+    assert checks.stack_is_gone(client("cloudformation"), "s")
 
 
 def update_to(memory: int) -> dict[str, Any]:
@@ -269,8 +303,8 @@ def update_to(memory: int) -> dict[str, Any]:
 def check_update(
     template: dict[str, Any], plan: Any, ids_before: dict[str, str], memory: int, report: Report
 ) -> list[str]:
-    endpoint = rehearse.stack_physical_ids(client("cloudformation"), "s")["Endpoint"]
-    return rehearse.check_update_applied(
+    endpoint = checks.stack_physical_ids(client("cloudformation"), "s")["Endpoint"]
+    return checks.check_update_applied(
         client("cloudformation"),
         client("sagemaker"),
         stack_name="s",
@@ -288,7 +322,7 @@ def check_update(
 def test_update_check_passes_when_the_config_carries_the_new_memory() -> None:
     old = serverless_template(2048)
     create_stack("s", old)
-    ids_before = rehearse.stack_physical_ids(client("cloudformation"), "s")
+    ids_before = checks.stack_physical_ids(client("cloudformation"), "s")
     new = update_to(3072)
     plan = plan_update(old, new, ReplacementRules.from_spec_database())
     report = Report()
@@ -305,7 +339,7 @@ def test_update_check_passes_when_the_config_carries_the_new_memory() -> None:
 def test_update_check_fails_on_wrong_memory_or_unplanned_changes() -> None:
     old = serverless_template(2048)
     create_stack("s", old)
-    ids_before = rehearse.stack_physical_ids(client("cloudformation"), "s")
+    ids_before = checks.stack_physical_ids(client("cloudformation"), "s")
     new = update_to(3072)
     plan = plan_update(old, new, ReplacementRules.from_spec_database())
 
@@ -320,7 +354,7 @@ def test_update_check_fails_on_wrong_memory_or_unplanned_changes() -> None:
 def test_update_check_fails_when_a_planned_replacement_did_not_happen() -> None:
     old = serverless_template(2048)
     create_stack("s", old)
-    ids_before = rehearse.stack_physical_ids(client("cloudformation"), "s")
+    ids_before = checks.stack_physical_ids(client("cloudformation"), "s")
     changed = serverless_template(3072)
     plan = plan_update(old, changed, ReplacementRules.from_spec_database())
     # The stack is never updated: the planned replacement of Config did not happen.
@@ -330,31 +364,31 @@ def test_update_check_fails_when_a_planned_replacement_did_not_happen() -> None:
 
 @pytest.mark.usefixtures("aws")
 def test_leftover_check_lists_every_sagemaker_resource() -> None:
-    assert rehearse.leftover_sagemaker_resources(client("sagemaker")) == {}
+    assert checks.leftover_sagemaker_resources(client("sagemaker")) == {}
     create_stack("s", serverless_template(2048))
-    leftovers = rehearse.leftover_sagemaker_resources(client("sagemaker"))
+    leftovers = checks.leftover_sagemaker_resources(client("sagemaker"))
     assert set(leftovers) == {"models", "endpoint configs", "endpoints"}
     assert all(len(names) == 1 for names in leftovers.values())
 
     client("cloudformation").delete_stack(StackName="s")
-    assert rehearse.stack_is_gone(client("cloudformation"), "s")
-    assert rehearse.leftover_sagemaker_resources(client("sagemaker")) == {}
+    assert checks.stack_is_gone(client("cloudformation"), "s")
+    assert checks.leftover_sagemaker_resources(client("sagemaker")) == {}
 
 
 @pytest.mark.usefixtures("aws")
 def test_stack_is_gone_only_when_deleted() -> None:
-    assert rehearse.stack_is_gone(client("cloudformation"), "never-created")
+    assert checks.stack_is_gone(client("cloudformation"), "never-created")
     create_stack("s", serverless_template(2048))
-    assert not rehearse.stack_is_gone(client("cloudformation"), "s")
+    assert not checks.stack_is_gone(client("cloudformation"), "s")
 
 
 def test_only_moto_managed_policy_delete_conflicts_are_expected() -> None:
     message = "Cannot delete entity, must detach all policies first."
     with_policy = {"Resources": {"P": {"Type": "AWS::IAM::ManagedPolicy"}}}
     without = {"Resources": {"R": {"Type": "AWS::IAM::Role"}}}
-    assert rehearse.is_managed_policy_delete_conflict(message, with_policy)
-    assert not rehearse.is_managed_policy_delete_conflict(message, without)
-    assert not rehearse.is_managed_policy_delete_conflict("Stack is in use", with_policy)
+    assert checks.is_managed_policy_delete_conflict(message, with_policy)
+    assert not checks.is_managed_policy_delete_conflict(message, without)
+    assert not checks.is_managed_policy_delete_conflict("Stack is in use", with_policy)
 
 
 # --- the moto server ------------------------------------------------------------------------
@@ -366,7 +400,7 @@ def port_is_closed(port: int) -> bool:
 
 
 def test_moto_server_stops_with_its_process_group_on_interrupt(tmp_path: Path) -> None:
-    server = rehearse.MotoServer(log_path=tmp_path / "moto.log")
+    server = MotoServer(log_path=tmp_path / "moto.log")
     started: list[int] = []
 
     def use_then_interrupt() -> None:
@@ -392,7 +426,7 @@ def test_moto_server_moves_to_another_port_if_its_port_was_taken(tmp_path: Path)
         squatter.bind(("127.0.0.1", 0))
         squatter.listen()
         taken = squatter.getsockname()[1]
-        server = rehearse.MotoServer(log_path=tmp_path / "moto.log")
+        server = MotoServer(log_path=tmp_path / "moto.log")
         server.port, server.url = taken, f"http://localhost:{taken}"  # as if taken in between
         with server:
             assert server.port != taken
@@ -403,13 +437,13 @@ def test_moto_server_moves_to_another_port_if_its_port_was_taken(tmp_path: Path)
 def test_a_failing_step_stops_the_server_and_is_reported(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def broken_synth(self: rehearse.Rehearsal) -> None:
+    def broken_synth(self: Rehearsal) -> None:
         with self.step("cdk synth (app.py)"):
             raise RehearsalFailedError("synth broke")
 
-    monkeypatch.setattr(rehearse.Rehearsal, "synth", broken_synth)
+    monkeypatch.setattr(Rehearsal, "synth", broken_synth)
     report = Report()
-    rehearsal = rehearse.Rehearsal(rehearse.build_parser().parse_args([]), report)
+    rehearsal = Rehearsal(cli.build_parser().parse_args([]), report)
 
     with pytest.raises(RehearsalFailedError, match="synth broke"):
         rehearsal.run(tmp_path)
@@ -420,6 +454,34 @@ def test_a_failing_step_stops_the_server_and_is_reported(
     ]
     assert rehearsal.server.process is None
     assert port_is_closed(rehearsal.server.port)
+
+
+def test_a_patch_that_acted_after_the_last_deploy_is_noted_too(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A KMS key with CloudFormation-shaped tags: the server's KMS tags repair acts and logs its
+    # marker, in a step that is no deploy; the run's end still lists the repair's note.
+    def kms_key_then_fail(self: Rehearsal) -> None:
+        with self.step("cdk synth (app.py)"):
+            policy = {
+                "Version": "2012-10-17",
+                "Statement": [{"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "kms:*"}],
+            }
+            tags = [{"Key": "project", "Value": "rehearsal"}]
+            key = {"Type": "AWS::KMS::Key", "Properties": {"KeyPolicy": policy, "Tags": tags}}
+            template = {"Resources": {"Key": key}}
+            self.cloudformation.create_stack(StackName="kms", TemplateBody=json.dumps(template))
+            status = self.cloudformation.describe_stacks(StackName="kms")["Stacks"][0]
+            assert status["StackStatus"] == "CREATE_COMPLETE"
+            raise RehearsalFailedError("stop after the key")
+
+    monkeypatch.setattr(Rehearsal, "synth", kms_key_then_fail)
+    report = Report()
+
+    with pytest.raises(RehearsalFailedError, match="stop after the key"):
+        Rehearsal(cli.build_parser().parse_args([]), report).run(tmp_path)
+
+    assert list(report.notes) == ["kms-key-tags"]
 
 
 # --- end to end -----------------------------------------------------------------------------
@@ -441,7 +503,7 @@ def test_rehearsal_end_to_end(rehearsal_result: JobResult) -> None:
         assert steps[f"deploy {stack}"]["detail"].startswith("CREATE_COMPLETE")
         assert f"smoke test {stack}" in steps
         assert f"destroy {stack}" in steps
-        assert report["smoke"][stack]["predictions"] == [float(rehearse.CANNED_PREDICTION)]
+        assert report["smoke"][stack]["predictions"] == [float(settings.CANNED_PREDICTION)]
     assert list(steps)[-1] == "check nothing is left behind"
 
     dev = next(config for config in ENVIRONMENTS if config.name == "dev")

@@ -1,0 +1,102 @@
+"""The CDK CLI steps: synth, bootstrap, deploy, destroy, and the check that nothing is left.
+
+Every command goes through ``self.runner.cdk`` (the pinned CLI on the venv's Node.js, against the
+moto server). Each deploy uses ``--method=direct`` (note ``direct-deploys``); each deployed stack
+must hold every resource and output of its template (checks.py).
+"""
+
+from __future__ import annotations
+
+from scripts.rehearsal.assembly import read_assembly
+from scripts.rehearsal.checks import (
+    check_deployed_stack,
+    check_endpoint_names,
+    is_managed_policy_delete_conflict,
+    leftover_sagemaker_resources,
+    stack_is_gone,
+)
+from scripts.rehearsal.commands import tail
+from scripts.rehearsal.errors import RehearsalFailedError, UsageError
+from scripts.rehearsal.settings import ACCOUNT, OUTPUT_ENDPOINT_NAME, REGION, STACK_NAME_PREFIX
+from scripts.rehearsal.step_runner import StepRunner
+
+
+class CdkSteps(StepRunner):
+    """synth, bootstrap, deploy, destroy, check_leftovers."""
+
+    def synth(self) -> None:
+        with self.step("cdk synth (app.py)") as step:
+            self.runner.cdk("synth", "--quiet", "--output", str(self.assembly))
+            self.stacks = read_assembly(self.assembly)
+            if not self.stacks:
+                raise RehearsalFailedError("the app has no stacks")
+            for stack in self.stacks.values():
+                if stack.environment != f"aws://{ACCOUNT}/{REGION}":
+                    raise UsageError(
+                        f"{stack.stack_name} is pinned to {stack.environment}; the rehearsal "
+                        f"deploys to moto's aws://{ACCOUNT}/{REGION} only"
+                    )
+            step.detail = ", ".join(self.stacks)
+        update_stack = f"{STACK_NAME_PREFIX}-{self.options.update_environment}"
+        if update_stack not in self.stacks:
+            raise UsageError(
+                f"--update-environment {self.options.update_environment}: no stack "
+                f"{update_stack} (stacks: {', '.join(self.stacks)})"
+            )
+
+    def bootstrap(self) -> None:
+        with self.step("cdk bootstrap") as step:
+            environment = f"aws://{ACCOUNT}/{REGION}"
+            self.runner.cdk("bootstrap", environment, "--app", str(self.assembly))
+            step.detail = environment
+
+    def deploy(self, name: str) -> None:
+        with self.step(f"deploy {name}") as step:
+            self.runner.cdk(
+                "deploy", name, "--app", str(self.assembly), "--method=direct",
+                "--require-approval", "never",
+            )  # fmt: skip
+            self.report.note("direct-deploys")
+            self.note_emulator_patches()
+            template = self.stacks[name].template
+            outputs = check_deployed_stack(
+                self.cloudformation,
+                stack_name=name,
+                template=template,
+                not_emulated_types=self.server.not_emulated_types(),
+                expected_status="CREATE_COMPLETE",
+                report=self.report,
+            )
+            if OUTPUT_ENDPOINT_NAME not in outputs:
+                raise RehearsalFailedError(f"{name} has no {OUTPUT_ENDPOINT_NAME} output")
+            endpoint_name = self.endpoint_names[name] = outputs[OUTPUT_ENDPOINT_NAME]
+            check_endpoint_names(
+                stack_name=name, template=template, endpoint_name=endpoint_name, report=self.report
+            )
+            step.detail = f"CREATE_COMPLETE, endpoint {endpoint_name}"
+
+    def destroy(self, name: str) -> None:
+        with self.step(f"destroy {name}") as step:
+            result = self.runner.cdk(
+                "destroy", name, "--app", str(self.assembly), "--force", check=False
+            )
+            if result.returncode != 0:
+                if not is_managed_policy_delete_conflict(result.output, self.stacks[name].template):
+                    raise RehearsalFailedError(
+                        f"cdk destroy {name} exited with {result.returncode}:\n"
+                        f"{tail(result.output)}"
+                    )
+                self.report.note("managed-policy-delete-order", name)
+            if not stack_is_gone(self.cloudformation, name):
+                raise RehearsalFailedError(f"{name} still exists after cdk destroy")
+            step.detail = "stack deleted"
+
+    def check_leftovers(self) -> None:
+        with self.step("check nothing is left behind") as step:
+            leftovers = leftover_sagemaker_resources(self.sagemaker)
+            if leftovers:
+                listed = "; ".join(
+                    f"{kind}: {', '.join(names)}" for kind, names in leftovers.items()
+                )
+                raise RehearsalFailedError(f"left behind after cdk destroy: {listed}")
+            step.detail = "no SageMaker model, endpoint config or endpoint"

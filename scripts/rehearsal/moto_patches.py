@@ -1,0 +1,98 @@
+"""What the rehearsal's moto server changes in moto, each change with the named note it brings in.
+
+    python -m scripts.rehearsal_moto -H 127.0.0.1 -p 5000     # main(); moto_server's arguments
+
+Before the server starts, ``install()`` makes two kinds of change, never to a template:
+
+- placeholders (moto_placeholders.py) for the resource types moto's CloudFormation lacks; each
+  type is logged once after ``PLACEHOLDER_MARKER``, and the deploy checks note it as
+  ``not-emulated`` for the stacks that hold it (checks.check_deployed_stack);
+- every patch in ``PATCHES``: a repair of one thing moto gets wrong. A patch logs its marker
+  through ``announce()`` when it acts; the rehearsal reads the server's log after each stack's
+  ``cdk deploy`` and once more at the end of the run (StepRunner.note_emulator_patches) and lists
+  the note of every patch that acted in the summary (the text: notes.NOTES[patch.note]).
+
+To add a patch: write its install function here (import moto inside it), call
+``announce(MARKER)`` (or ``announce(MARKER, detail)``: the detail is listed under the note) where
+it changes what moto does, add ``EmulatorPatch(note=..., marker=..., install=...)`` to
+``PATCHES`` and the note's text to notes.NOTES (a test checks that every patch has one).
+
+moto is imported only inside the functions the server runs: the rehearsal imports this module
+for the markers without paying moto's import (about 2 s).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+PLACEHOLDER_MARKER = "rehearsal placeholder for unsupported type"
+KMS_TAGS_MARKER = "rehearsal repair: KMS key tags converted for moto"
+_announced: set[str] = set()
+
+
+@dataclass(frozen=True)
+class EmulatorPatch:
+    """One repair of moto, made in the server process before it starts."""
+
+    note: str  # the key of its note in notes.NOTES, listed in the summary once it acted
+    marker: str  # the line the server logs (announce) when the patch acts
+    install: Callable[[], None]
+
+
+def announce(marker: str, detail: str = "") -> None:
+    """Log that a patch acted, once per marker and detail (the rehearsal reads the log)."""
+    line = f"{marker} {detail}" if detail else marker
+    if line not in _announced:
+        _announced.add(line)
+        print(line, file=sys.stderr, flush=True)
+
+
+def install_kms_tags_repair() -> None:
+    """moto's CloudFormation hands an AWS::KMS::Key's Tags to KMS in CloudFormation's shape
+    ({Key, Value}) where its KMS expects {TagKey, TagValue}, and fails with KeyError 'TagKey':
+    convert them."""
+    from moto.kms.models import Key
+
+    create = Key.create_from_cloudformation_json.__func__  # type: ignore[attr-defined]
+
+    def create_with_kms_tags(cls: type[Key], *args: Any, **kwargs: Any) -> Key:
+        cloudformation_json = args[1] if len(args) > 1 else kwargs["cloudformation_json"]
+        properties = cloudformation_json.get("Properties", {})
+        tags = properties.get("Tags") or []
+        if any("Key" in tag for tag in tags):
+            properties["Tags"] = [
+                {"TagKey": tag["Key"], "TagValue": tag["Value"]} if "Key" in tag else tag
+                for tag in tags
+            ]
+            announce(KMS_TAGS_MARKER)
+        result: Key = create(cls, *args, **kwargs)
+        return result
+
+    Key.create_from_cloudformation_json = classmethod(create_with_kms_tags)  # type: ignore[assignment,method-assign]
+
+
+PATCHES: tuple[EmulatorPatch, ...] = (
+    EmulatorPatch(note="kms-key-tags", marker=KMS_TAGS_MARKER, install=install_kms_tags_repair),
+)
+
+
+def install() -> None:
+    """Make moto's CloudFormation use placeholders (module attribute: looked up per call), and
+    install every patch."""
+    from moto.cloudformation import parsing
+
+    from scripts.rehearsal.moto_placeholders import resource_class_from_type
+
+    parsing.resource_class_from_type = resource_class_from_type
+    for patch in PATCHES:
+        patch.install()
+
+
+def main() -> None:
+    from moto.server import main as moto_server_main
+
+    install()
+    moto_server_main()

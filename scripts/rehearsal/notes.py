@@ -1,0 +1,54 @@
+"""The emulator notes: what moto does differently from CloudFormation, one named note each.
+
+Measured with moto 5.2.5 and CDK CLI 2.1148 (README: "Rehearse a deploy offline"). Each one that
+applies to a run is listed in its summary as an expected note, never passed silently: a step calls
+``self.report.note(key, detail)``, and a patch of the rehearsal's moto server (moto_patches.py)
+brings its note in when the server logs that it acted. A new note needs its text here.
+"""
+
+from __future__ import annotations
+
+NOTES = {
+    "direct-deploys": (
+        "moto cannot update a stack through a change set ('Stack with id cdk-deploy-change-set "
+        "does not exist') and leaves stacks created through one without Outputs: every deploy "
+        "uses `cdk deploy --method=direct`"
+    ),
+    "template-diff": (
+        "a change-set diff against moto waits about a minute before falling back: "
+        "`cdk diff --method=template` is used"
+    ),
+    "bootstrap-parameter": (
+        "a direct update fails in moto with KeyError 'BootstrapVersion' unless the parameter is "
+        "passed: the update passes the template's own default "
+        "(--parameters BootstrapVersion=/cdk-bootstrap/hnb659fds/version)"
+    ),
+    "canned-inference": (
+        "moto answers invoke_endpoint with a canned body the rehearsal sets through its API: "
+        "the smoke test proves the wiring, not the model"
+    ),
+    "not-emulated": (
+        "moto's CloudFormation does not implement these resource types: it would skip them, and "
+        "reject a template that reads one with Fn::GetAtt; the rehearsal's moto server "
+        "(scripts/rehearsal_moto.py) stands in a placeholder that creates nothing"
+    ),
+    "endpoint-name": (
+        "moto ignores the template's EndpointName and names the endpoint "
+        "<stack>-<logical id>-<random>; the rehearsal reads the name from the stack output"
+    ),
+    "endpoint-config-not-propagated": (
+        "moto replaces the EndpointConfig but does not update the Endpoint that references it "
+        "(CloudFormation does): the endpoint's EndpointConfigName after the update is not "
+        "evidence either way"
+    ),
+    "kms-key-tags": (
+        "moto's CloudFormation passes an AWS::KMS::Key's Tags to its KMS in the wrong shape "
+        "(KeyError 'TagKey'); the rehearsal's moto server converts them (the template is "
+        "unchanged)"
+    ),
+    "managed-policy-delete-order": (
+        "moto deletes a role before detaching its AWS::IAM::ManagedPolicy ('Cannot delete "
+        "entity, must detach all policies first'), drops the stack and leaves the role and "
+        "policy behind; CloudFormation deletes them in dependency order"
+    ),
+}
