@@ -747,3 +747,9 @@ def test_help_lists_every_exit_code() -> None:
     for code, meaning in EXIT_MEANINGS.items():
         assert f"  {code}  {meaning}\n" in help_text
     assert set(EXIT_MEANINGS) == {0, 1, 2, 3}
+
+
+def test_readme_has_the_same_exit_code_table() -> None:
+    readme = (PROJECT_ROOT / "README.md").read_text()
+    for code, meaning in EXIT_MEANINGS.items():
+        assert f"| {code} | {meaning} |" in readme

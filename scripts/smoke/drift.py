@@ -115,9 +115,9 @@ class ConfigCheck:
         names = ", ".join(row.check for row in self.drifted)
         return (
             f"drift: the endpoint does not run what {self.expected_from} says: "
-            f"{len(self.drifted)} check(s) differ ({names}). Re-deploy the stack "
-            "(npx cdk deploy), or find out why first: the FailureReason, the stack's events, the "
-            "rollback alarm (README, 'Deploy truth')"
+            f"{len(self.drifted)} check(s) differ ({names}). Find out why (the failure reason, "
+            "the stack's events, the rollback alarm), then re-deploy (npx cdk deploy) or point "
+            "the endpoint back at the stack's endpoint config: README, 'Deploy truth'"
         )
 
 
