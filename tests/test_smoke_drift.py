@@ -753,3 +753,24 @@ def test_readme_has_the_same_exit_code_table() -> None:
     readme = (PROJECT_ROOT / "README.md").read_text()
     for code, meaning in EXIT_MEANINGS.items():
         assert f"| {code} | {meaning} |" in readme
+
+
+def test_a_variant_the_endpoint_lacks_is_drift() -> None:
+    reader = TemplateReader(
+        sagemaker_part_of_snapshot("dev"),
+        source="template",
+        physical_name=None,
+        describe_model=None,
+    )
+    live = LiveEndpoint(
+        name="e",
+        status="InService",
+        failure_reason=None,
+        endpoint_config_name="c",
+        pending_deployment=None,
+        variants={},
+    )
+    check = compare(reader.expected("Endpoint8024A810"), live)
+    assert [(row.check, row.live) for row in check.drifted] == [
+        ("AllTraffic variant", "no variant AllTraffic (live: none)")
+    ]

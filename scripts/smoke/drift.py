@@ -276,7 +276,9 @@ def _variant_rows(expected: ExpectedVariant, live: LiveEndpoint) -> list[CheckRo
     variant = live.variants.get(expected.name)
     prefix = expected.name
     if variant is None:
-        absent = Reading(value=f"no variant {expected.name} (live: {', '.join(live.variants)})")
+        absent = Reading(
+            value=f"no variant {expected.name} (live: {', '.join(live.variants) or NONE})"
+        )
         return [
             _row(
                 f"{prefix} variant",
