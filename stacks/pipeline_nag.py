@@ -73,6 +73,13 @@ REASON_CODEPIPELINE_SOURCE = (
     "the repository is read once, by the Source action, through the CodeConnections "
     "connection, so no project holds repository credentials to protect with OAuth."
 )
+REASON_SMOKE_READ = (
+    "The smoke test's live-configuration check reads only what this environment's stack "
+    "created: CloudFormation names its SageMaker endpoint configs and models "
+    "<logical id>-<random suffix> and makes a new one on every replacement, and a stack's ARN "
+    "ends in an id assigned at creation; the wildcard stands for that generated part alone, "
+    "with read-only Describe/GetTemplate actions."
+)
 REASON_BUCKET_LOGGING = (
     "Pipeline artifact bucket: public access is blocked, TLS is enforced, it is encrypted with "
     "the pipeline's KMS key, and only the pipeline's roles and the target accounts' CDK deploy "
@@ -107,11 +114,18 @@ def pipeline_nag_scopes(stack: PipelineStack) -> list[IConstruct]:
 def nag_findings(
     scopes: Iterable[IConstruct], packs: Sequence[type[NagPack]] = NAG_PACKS
 ) -> list[NagFinding]:
-    """Every unacknowledged finding of ``packs`` on ``scopes``."""
+    """Every unacknowledged finding of ``packs`` on ``scopes``.
+
+    cdk-nag itself honours acknowledgements written without a namespace
+    (``AwsSolutions-IAM5[...]``); CDK's synth-time validation also honours those naming the
+    pack (``AwsSolutions::AwsSolutions-IAM5[...]``) on the resource or an ancestor. Both count.
+    """
     findings: list[NagFinding] = []
     for pack_type in packs:
         pack = pack_type()
+        namespace = pack.name.replace(" ", "-")
         for scope in scopes:
+            constructs = {c.node.path: c for c in scope.node.find_all()}
             for violation in pack.validate_scope(scope).violations:
                 findings += [
                     NagFinding(
@@ -121,8 +135,21 @@ def nag_findings(
                         path=resource.construct_path or "",
                     )
                     for resource in violation.violating_resources
+                    if f"{namespace}::{violation.rule_name}"
+                    not in _acknowledged_ids(constructs.get(resource.construct_path or ""))
                 ]
     return findings
+
+
+def _acknowledged_ids(construct: IConstruct | None) -> set[str]:
+    """The acknowledgement ids on ``construct`` and its ancestors."""
+    found: set[str] = set()
+    while construct is not None:
+        for entry in construct.node.metadata:
+            if entry.type == cdk.Validations.ACKNOWLEDGED_RULES_METADATA_KEY and entry.data:
+                found |= set(entry.data)
+        construct = construct.node.scope
+    return found
 
 
 @jsii.implements(cdk.IPolicyValidationPlugin)
@@ -308,6 +335,20 @@ def acknowledge_pipeline_findings(stack: PipelineStack) -> None:
         _acknowledge(role, REASON_INLINE_POLICY, *inline)
         _acknowledge(role, REASON_ARTIFACT_GRANTS, *findings.artifact_read, *findings.artifact_key)
         _acknowledge(role, REASON_CODEBUILD_LOGS, *findings.project_logs(project))
+
+    # Each stage's smoke test role reads what its endpoint stack deployed: the stack by its ARN
+    # (whose id CloudFormation assigns) and the endpoint configs and models by the prefix of the
+    # names CloudFormation generates. Namespaced, as CDK's validation of a pack reads it.
+    for stage in stack.stages:
+        access = stage.smoke_test_access
+        _acknowledge(
+            access.policy,
+            REASON_SMOKE_READ,
+            *(
+                f"AwsSolutions::AwsSolutions-IAM5[Resource::{resource}]"
+                for resource in access.generated_name_resources
+            ),
+        )
 
     # The artifact bucket CDK Pipelines creates (KMS-encrypted, TLS only, no public access).
     bucket = codepipeline.artifact_bucket

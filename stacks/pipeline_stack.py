@@ -9,7 +9,9 @@ A manual approval precedes the environments in ``approval_before`` (prod).
 
 Cross-account: the smoke step's CodeBuild project runs in the pipeline account, and a SageMaker
 endpoint has no resource policy, so the step assumes a role in the environment's account (the
-``SmokeTestAccess`` stack of the stage) that may only describe and invoke that one endpoint.
+``SmokeTestAccess`` stack of the stage) that may only describe and invoke that one endpoint, and
+read what its live-configuration check compares: that one stack's template and resources, and
+the endpoint configs and models that stack creates.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from __future__ import annotations
 import json
 import shlex
 from collections.abc import Iterable
-from typing import Any, cast
+from typing import Any
 
 import aws_cdk as cdk
 from aws_cdk import aws_codebuild as codebuild
@@ -35,13 +37,12 @@ from .pipeline_config import (
     smoke_test_runner_role_name,
 )
 from .pipeline_nag import acknowledge_pipeline_findings, add_pipeline_nag_checks
-from .serverless_stack import OUTPUT_ENDPOINT_NAME, ServerlessEndpointStack
+from .serverless_stack import ServerlessEndpointStack
 
 # CodeBuild's Ubuntu 22.04 image; Python pinned to the version the test suite runs on.
 BUILD_IMAGE = codebuild.LinuxBuildImage.STANDARD_7_0
 BUILD_PYTHON_VERSION = "3.11"
 SMOKE_TEST_PROFILE = "smoke-test"
-SMOKE_TEST_ENDPOINT_VARIABLE = "ENDPOINT_NAME"
 # cdk-assets publishes the model artifact to each environment's bootstrap bucket; pinned (the
 # npm release current when this was written) rather than `latest`, so a run does not change tools.
 CDK_ASSETS_VERSION = "4.7.3"
@@ -87,6 +88,42 @@ def endpoint_arn(scope: Construct, endpoint_stack: ServerlessEndpointStack) -> s
     )
 
 
+def generated_name_arns(
+    scope: Construct,
+    endpoint_stack: ServerlessEndpointStack,
+    resource: cdk.CfnResource,
+    *,
+    arn_resource: str,
+) -> list[str]:
+    """ARNs of the SageMaker resources CloudFormation may name for ``resource``, as literals.
+
+    CloudFormation names an AWS::SageMaker::Model or EndpointConfig ``<logical id>-<random>``
+    (e.g. ``EndpointEndpointConfig5871F635-BOORCu7hWABi``), a new one on every replacement: the
+    random part is the one wildcard. SageMaker authorizes some calls on the lower-cased name (as
+    for endpoints) and others on the name as created, so both spellings are listed.
+    """
+    logical_id = endpoint_stack.resolve(endpoint_stack.get_logical_id(resource))
+    stack = cdk.Stack.of(scope)
+    arns = []
+    for prefix in dict.fromkeys((logical_id, logical_id.lower())):
+        arn = stack.resolve(
+            stack.format_arn(
+                service="sagemaker",
+                region=endpoint_stack.region,
+                account=endpoint_stack.account,
+                resource=arn_resource,
+                resource_name=f"{prefix}-*",
+            )
+        )
+        if not isinstance(arn, str):
+            raise ServerlessConfigError(
+                [f"the {arn_resource} ARN of {endpoint_stack.stack_name} is not a literal: {arn}"],
+                subject=f"stack {endpoint_stack.stack_name!r}",
+            )
+        arns.append(arn)
+    return arns
+
+
 def role_arn(scope: Construct, *, account: str, role_name: str) -> str:
     """The ARN of the IAM role ``role_name`` in ``account`` (in ``scope``'s partition)."""
     return cdk.Stack.of(scope).format_arn(
@@ -95,9 +132,12 @@ def role_arn(scope: Construct, *, account: str, role_name: str) -> str:
 
 
 class SmokeTestAccessStack(cdk.Stack):
-    """A role in the environment's account: describe and invoke one endpoint, nothing else.
+    """A role in the environment's account: what the smoke script does with one endpoint.
 
-    Only the pipeline's smoke step role (by ARN, in the pipeline account) may assume it.
+    Invoke and describe the endpoint; for the live-configuration check (scripts/smoke/drift.py),
+    read the endpoint stack's template and resources, and describe the endpoint configs and
+    models that stack creates (by their generated names' prefix). Nothing else; only the
+    pipeline's smoke step role (by ARN, in the pipeline account) may assume it.
     """
 
     def __init__(
@@ -132,18 +172,49 @@ class SmokeTestAccessStack(cdk.Stack):
         )
         # A managed policy (not the role's inline DefaultPolicy): the HIPAA, NIST and PCI packs
         # ask for policies that can be reviewed and attached on their own.
+        endpoint = endpoint_stack.endpoint
+        stack_arn = self.resolve(
+            self.format_arn(
+                service="cloudformation",
+                region=endpoint_stack.region,
+                account=endpoint_stack.account,
+                resource="stack",
+                resource_name=f"{endpoint_stack.stack_name}/*",
+            )
+        )
+        config_arns = generated_name_arns(
+            self, endpoint_stack, endpoint.endpoint_config, arn_resource="endpoint-config"
+        )
+        model_arns = generated_name_arns(self, endpoint_stack, endpoint.model, arn_resource="model")
         self.policy = iam.ManagedPolicy(
             self,
             "Policy",
-            description=f"Describe and invoke the {environment.name} endpoint only",
+            description=(
+                f"Describe and invoke the {environment.name} endpoint, and read what its stack "
+                "deployed (the smoke test's live-configuration check)"
+            ),
             statements=[
                 iam.PolicyStatement(
                     actions=["sagemaker:DescribeEndpoint", "sagemaker:InvokeEndpoint"],
                     resources=[endpoint_arn(self, endpoint_stack)],
-                )
+                ),
+                iam.PolicyStatement(
+                    actions=[
+                        "cloudformation:DescribeStackResources",
+                        "cloudformation:DescribeStacks",
+                        "cloudformation:GetTemplate",
+                    ],
+                    resources=[stack_arn],
+                ),
+                iam.PolicyStatement(
+                    actions=["sagemaker:DescribeEndpointConfig"], resources=config_arns
+                ),
+                iam.PolicyStatement(actions=["sagemaker:DescribeModel"], resources=model_arns),
             ],
             roles=[self.role],
         )
+        # Each one acknowledged on the policy, with its reason (pipeline_nag.py).
+        self.generated_name_resources: tuple[str, ...] = (stack_arn, *config_arns, *model_arns)
         for key, value in environment.tags.items():
             cdk.Tags.of(self).add(key, value)
 
@@ -182,10 +253,6 @@ class EnvironmentStage(cdk.Stage):
             pipeline_account=pipeline.account,
         )
 
-    @property
-    def endpoint_name_output(self) -> cdk.CfnOutput:
-        return cast(cdk.CfnOutput, self.endpoint_stack.node.find_child(OUTPUT_ENDPOINT_NAME))
-
 
 def synth_commands(pipeline: ResolvedPipeline) -> list[str]:
     """The README's commands: set up and check everything, then synthesize.
@@ -206,8 +273,11 @@ def smoke_test_commands(
     *,
     feature_count: int | None = None,
 ) -> list[str]:
-    """Assume the environment's smoke test role, then run the smoke script on its endpoint.
+    """Assume the environment's smoke test role, then run the smoke script on its stack.
 
+    ``--stack`` finds the endpoint from the stack's EndpointName output and runs the
+    live-configuration check: an endpoint that answers but runs something other than what the
+    stack deployed exits 3, and fails the stage like any other non-zero exit.
     ``feature_count`` (read from the model artifact at synth) makes the script refuse a payload
     row of another width: the endpoint would answer it 200 with a meaningless prediction.
     """
@@ -221,7 +291,7 @@ def smoke_test_commands(
         # As a module from the checkout's root (CodeBuild's working directory): the script is a
         # package, scripts/smoke/. The payload is a file of the same checkout.
         "python -m scripts.smoke_test"
-        f' --endpoint-name "${SMOKE_TEST_ENDPOINT_VARIABLE}"'
+        f" --stack {shlex.quote(environment.stack_name)}"
         f" --region {region} --profile {SMOKE_TEST_PROFILE}"
         f" --payload {shlex.quote(payload.relative_path())}"
         f" --content-type {shlex.quote(payload.content_type)}{check_width}",
@@ -307,7 +377,6 @@ class PipelineStack(cdk.Stack):
                     feature_count=stage.endpoint_stack.endpoint.model_feature_count,
                 ),
                 env={"SMOKE_TEST_ROLE_ARN": smoke_test_role_arn},
-                env_from_cfn_outputs={SMOKE_TEST_ENDPOINT_VARIABLE: stage.endpoint_name_output},
                 role=runner_role,
                 role_policy_statements=[
                     iam.PolicyStatement(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -67,6 +68,9 @@ def queue_answer(body: str) -> None:
 
 
 def create_stack(name: str, outputs: dict[str, str]) -> None:
+    """A stack with only these outputs (and a bucket): no SageMaker resources, so the smoke
+    script's configuration check cannot run on it (--no-config-check); deploy_stack below makes
+    real ones."""
     template = {
         "Resources": {"Placeholder": {"Type": "AWS::S3::Bucket"}},
         "Outputs": {key: {"Value": value} for key, value in outputs.items()},
@@ -78,3 +82,124 @@ def create_stack(name: str, outputs: dict[str, str]) -> None:
 
 def run_main(fake_time: FakeTime, *args: str) -> int:
     return main(list(args), sleep=fake_time.sleep, clock=fake_time.clock)
+
+
+# --- the live-configuration check (tests/test_smoke_drift.py) ---------------------------------
+
+SNAPSHOTS = Path(__file__).parent / "__snapshots__" / "test_snapshots"
+EXECUTION_ROLE = f"arn:aws:iam::{DEFAULT_ACCOUNT_ID}:role/sagemaker-execution"
+
+
+def snapshot_path(environment: str) -> Path:
+    """An environment's reviewed template (what `make synth` writes for us-east-1)."""
+    return SNAPSHOTS / f"test_template_snapshot[{environment}].json"
+
+
+def sagemaker_part_of_snapshot(environment: str = "dev") -> dict[str, Any]:
+    """The environment's template cut down to what moto's in-process CloudFormation creates:
+    its Model, EndpointConfig and Endpoint as synthesized, and the outputs the smoke script
+    reads. Removed, as they only point elsewhere: the execution role (the Model gets a literal
+    role ARN), the KMS key (KmsKeyId), the alarms (DeploymentConfig; moto ignores it anyway)."""
+    template = json.loads(snapshot_path(environment).read_text())
+    resources = {
+        logical_id: resource
+        for logical_id, resource in template["Resources"].items()
+        if resource["Type"].startswith("AWS::SageMaker::")
+    }
+    for resource in resources.values():
+        properties = resource["Properties"]
+        properties.pop("KmsKeyId", None)
+        properties.pop("DeploymentConfig", None)
+        if resource["Type"] == "AWS::SageMaker::Model":
+            properties["ExecutionRoleArn"] = EXECUTION_ROLE
+    outputs = {k: v for k, v in template["Outputs"].items() if k != "EndpointArn"}
+    return {"Resources": resources, "Outputs": outputs}
+
+
+def only_resource(template: dict[str, Any], resource_type: str) -> tuple[str, dict[str, Any]]:
+    (found,) = [(k, v) for k, v in template["Resources"].items() if v["Type"] == resource_type]
+    return found
+
+
+def deploy_stack(name: str, template: dict[str, Any]) -> str:
+    """Create the stack through moto's CloudFormation; the endpoint name from its output (moto
+    ignores the template's EndpointName: it names the endpoint <stack>-<logical id>-<random>)."""
+    cloudformation = boto3.client("cloudformation", region_name=REGION)
+    cloudformation.create_stack(StackName=name, TemplateBody=json.dumps(template))
+    (stack,) = cloudformation.describe_stacks(StackName=name)["Stacks"]
+    outputs = {o["OutputKey"]: o["OutputValue"] for o in stack["Outputs"]}
+    return str(outputs["EndpointName"])
+
+
+def live_endpoint(name: str) -> dict[str, Any]:
+    answer: dict[str, Any] = boto3.client("sagemaker", region_name=REGION).describe_endpoint(
+        EndpointName=name
+    )
+    return answer
+
+
+def hand_made_config(
+    endpoint_name: str,
+    config_name: str,
+    *,
+    serverless: dict[str, int] | None = None,
+    model_name: str | None = None,
+) -> None:
+    """A copy of the endpoint's live config under a name CloudFormation never made, with
+    ``serverless`` fields and ``model_name`` changed: what someone creates by hand."""
+    sagemaker = boto3.client("sagemaker", region_name=REGION)
+    live = sagemaker.describe_endpoint_config(
+        EndpointConfigName=live_endpoint(endpoint_name)["EndpointConfigName"]
+    )
+    (variant,) = live["ProductionVariants"]
+    sagemaker.create_endpoint_config(
+        EndpointConfigName=config_name,
+        ProductionVariants=[
+            {
+                "VariantName": variant["VariantName"],
+                "ModelName": model_name or variant["ModelName"],
+                "ServerlessConfig": variant["ServerlessConfig"] | (serverless or {}),
+            }
+        ],
+    )
+
+
+def hand_made_model(endpoint_name: str, model_name: str, **container: str) -> None:
+    """A copy of the endpoint's live model with ``container`` fields changed (Image=...)."""
+    sagemaker = boto3.client("sagemaker", region_name=REGION)
+    config = sagemaker.describe_endpoint_config(
+        EndpointConfigName=live_endpoint(endpoint_name)["EndpointConfigName"]
+    )
+    live = sagemaker.describe_model(ModelName=config["ProductionVariants"][0]["ModelName"])
+    sagemaker.create_model(
+        ModelName=model_name,
+        ExecutionRoleArn=live["ExecutionRoleArn"],
+        PrimaryContainer={
+            "Image": live["PrimaryContainer"]["Image"],
+            "ModelDataUrl": live["PrimaryContainer"]["ModelDataUrl"],
+        }
+        | container,
+    )
+
+
+def update_endpoint_by_hand(endpoint_name: str, config_name: str) -> None:
+    """SageMaker UpdateEndpoint, behind CloudFormation's back (moto needs
+    scripts/smoke/moto_repairs.py for it: moto 5.2.5 does not implement the call)."""
+    boto3.client("sagemaker", region_name=REGION).update_endpoint(
+        EndpointName=endpoint_name, EndpointConfigName=config_name
+    )
+
+
+def fake_serverless_variant(endpoint_name: str) -> dict[str, Any]:
+    """The backend's variant summary of a serverless endpoint, for states no moto API makes
+    (e.g. a DesiredServerlessConfig that differs from the current one). Assign new dicts: moto
+    shares one between a config and its endpoint's Current/Desired configs."""
+    (variant,) = fake_endpoint(endpoint_name).production_variants
+    result: dict[str, Any] = variant
+    return result
+
+
+def answer_instead(body: str) -> None:
+    """Replace the answers queued so far (e.g. by a fixture) with ``body``."""
+    sagemakerruntime_backends[DEFAULT_ACCOUNT_ID][REGION].results_queue.clear()
+    queue_answer(body)

@@ -68,15 +68,19 @@ def test_a_custom_payload_is_what_the_synthesized_smoke_steps_send(tmp_path: Pat
     assert stack is not None
     app.synth()
     template = json.loads((tmp_path / f"{stack.artifact_id}.template.json").read_text())
-    prefix = (
-        'python -m scripts.smoke_test --endpoint-name "$ENDPOINT_NAME" --region eu-west-1 '
-        "--profile smoke-test"
-    )
     for environment in ("dev", "staging"):
+        prefix = (
+            f"python -m scripts.smoke_test --stack SageMakerServerless-{environment} "
+            "--region eu-west-1 --profile smoke-test"
+        )
         assert smoke_commands(template, environment)[-1] == (
             f"{prefix} --payload tests/data/smoke-payload.libsvm --content-type text/libsvm"
             " --feature-count 10"  # the sample model's, read from the artifact at synth
         )
+    prefix = (
+        "python -m scripts.smoke_test --stack SageMakerServerless-prod --region eu-west-1 "
+        "--profile smoke-test"
+    )
     assert smoke_commands(template, "prod")[-1] == (
         f"{prefix} --payload model/smoke-payload.csv --content-type 'text/csv; charset=utf-8'"
         " --feature-count 10"

@@ -3,6 +3,8 @@
     python -m scripts.smoke_test --stack SageMakerServerless-dev [--region eu-west-1]
     python -m scripts.smoke_test --endpoint-name my-endpoint --payload-file rows.csv --json
     python -m scripts.smoke_test --local-url http://localhost:8080   # scripts/serve_local.py
+    python -m scripts.smoke_test --endpoint-name my-endpoint \
+        --template cdk.out/SageMakerServerless-dev.template.json     # check against a synth
 
 Run from the project root (the folder that holds scripts/). scripts/smoke_test.py is the entry
 point; the modules here hold the work, by concern:
@@ -12,7 +14,9 @@ point; the modules here hold the work, by concern:
 - invoke: one invocation with retries;               - aws: stack output, InService, the run;
 - local: a local server (--local-url);               - load: load mode and its accounting;
 - report: the report, as text or JSON;               - errors: exit codes and the two errors;
-- region: the AWS region, as the SDKs resolve it;    - features: the payload's feature count.
+- region: the AWS region, as the SDKs resolve it;    - features: the payload's feature count;
+- expected: what the stack or template says runs;  - drift: what runs, compared with it;
+- moto_repairs: test helpers only (moto lacks UpdateEndpoint; never imported by the script).
 
 Steps: find the endpoint (from the stack's EndpointName output, or by name); when the model's
 feature count is known (--feature-count, --model, or the stack's ModelFeatureCount output), check
@@ -21,6 +25,16 @@ InService (progress on stderr, --timeout); invoke it once (the cold call) and --
 more times, retrying throttling and cold-start errors with exponential backoff; check that the
 answer holds one prediction per request row, all of its numbers finite (the formats read:
 scripts/smoke/predictions.py); report cold and warm latencies.
+
+The live-configuration check (scripts/smoke/drift.py; on by default with --stack, off with
+--no-config-check; with --endpoint-name only given --template FILE): once the endpoint is
+InService and before invoking, compare what it reports (DescribeEndpoint, DescribeEndpointConfig,
+DescribeModel) with what the stack deployed (GetTemplate, DescribeStackResources; or the
+synthesized template's literal values): its endpoint config, each variant's serverless config,
+model, image and model data, and no FailureReason and no deployment in progress. A mismatch is
+drift: the rows are printed as a table (a list in --json) and the exit code is 3, unless an
+invocation also failed (1). A value that cannot be compared (computed by the template, a name
+only a stack knows, a live resource the role may not read) is "skipped", with the reason.
 
 With --local-url the same checks run against a server on the SageMaker container contract (e.g.
 `make serve`) instead: GET /ping must answer 200 (polled while it answers 503, up to --timeout),
@@ -48,7 +62,10 @@ time), and report latency percentiles, cold starts, throttled and failed request
   server has no MaxConcurrency: C is not checked.
 - Exit 1 when any request failed (throttles alone do not fail the run) or none succeeded.
 
-Exit codes: 0 the endpoint answered correctly; 1 endpoint or invocation failure (Failed status,
-timeout, error response, answer that is not a number); 2 usage or configuration error (bad
-arguments, no credentials or region, unknown stack, output or endpoint).
+Exit codes (errors.EXIT_MEANINGS: --help, the README and the JSON report's exit_code and
+exit_meaning say the same): 0 passed; 1 the endpoint or an invocation failed (not found,
+Failed status, timeout, error response, answer that is not a number); 2 usage or configuration
+error (bad arguments, no credentials or region, unknown stack or output, a template or stack the
+check cannot read); 3 drift (the endpoint answers, but runs something other than what the stack
+or template says).
 """

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from . import drift, expected
 from .errors import CheckFailedError, UsageError, error_code, error_message
 from .features import (
     check_payload,
@@ -22,14 +23,19 @@ OUTPUT_ENDPOINT_NAME = "EndpointName"  # the stacks' CfnOutput id (stacks/server
 WAITING_STATUSES = {"Creating", "Updating", "SystemUpdating", "RollingBack"}
 
 
-def read_stack_outputs(cloudformation: Any, stack: str) -> dict[str, str]:
+def describe_stack(cloudformation: Any, stack: str) -> dict[str, Any]:
     try:
         stacks = cloudformation.describe_stacks(StackName=stack)["Stacks"]
     except Exception as error:
         if error_code(error) == "ValidationError":
             raise UsageError(f"stack {stack!r} was not found: {error_message(error)}") from None
         raise
-    return {str(o["OutputKey"]): str(o["OutputValue"]) for o in stacks[0].get("Outputs", [])}
+    description: dict[str, Any] = stacks[0]
+    return description
+
+
+def stack_outputs(description: dict[str, Any]) -> dict[str, str]:
+    return {str(o["OutputKey"]): str(o["OutputValue"]) for o in description.get("Outputs", [])}
 
 
 def endpoint_name_output(outputs: dict[str, str], stack: str) -> str:
@@ -39,6 +45,51 @@ def endpoint_name_output(outputs: dict[str, str], stack: str) -> str:
             f"(outputs: {', '.join(sorted(outputs)) or 'none'})"
         )
     return outputs[OUTPUT_ENDPOINT_NAME]
+
+
+def describe_endpoint(sagemaker: Any, endpoint_name: str) -> dict[str, Any]:
+    """DescribeEndpoint; a missing endpoint fails the check (exit 1): after a deploy, an
+    endpoint that is not there is the deploy's failure, not a usage error."""
+    try:
+        description: dict[str, Any] = sagemaker.describe_endpoint(EndpointName=endpoint_name)
+    except Exception as error:
+        if error_code(error) == "ValidationException":
+            raise CheckFailedError(
+                f"endpoint {endpoint_name!r} was not found: {error_message(error)}"
+            ) from None
+        raise
+    return description
+
+
+def check_configuration(
+    options: Options,
+    *,
+    session: Any,
+    region: ResolvedRegion,
+    sagemaker: Any,
+    endpoint_name: str,
+    stack: dict[str, Any] | None,
+) -> tuple[drift.ConfigCheck | None, str | None]:
+    """The live-configuration check (scripts/smoke/drift.py), or why it did not run."""
+    if not options.config_check:
+        return None, "not checked (--no-config-check)"
+    if options.stack:
+        assert stack is not None
+        wanted = expected.from_stack(
+            session.client("cloudformation", region_name=region.region),
+            sagemaker,
+            stack=options.stack,
+            endpoint_name=endpoint_name,
+            stack_status=str(stack.get("StackStatus") or "") or None,
+        )
+    elif options.template is not None:
+        wanted = expected.from_template_file(options.template, endpoint_name=endpoint_name)
+    else:
+        return None, (
+            "not checked: --endpoint-name alone says nothing of what should run; pass --stack, "
+            "or --template cdk.out/<Stack>.template.json"
+        )
+    return drift.compare(wanted, drift.read_live(sagemaker, endpoint_name)), None
 
 
 def wait_in_service(
@@ -54,12 +105,7 @@ def wait_in_service(
     started = clock()
     last_status = None
     while True:
-        try:
-            description = sagemaker.describe_endpoint(EndpointName=endpoint_name)
-        except Exception as error:
-            if error_code(error) == "ValidationException":
-                raise UsageError(f"endpoint {endpoint_name!r} was not found") from None
-            raise
+        description = describe_endpoint(sagemaker, endpoint_name)
         status = str(description["EndpointStatus"])
         elapsed = clock() - started
         if status != last_status or status in WAITING_STATUSES:
@@ -80,12 +126,7 @@ def wait_in_service(
 
 def read_max_concurrency(sagemaker: Any, endpoint_name: str) -> int | None:
     """The endpoint's MaxConcurrency (ServerlessConfig of its endpoint config), None if none."""
-    try:
-        endpoint = sagemaker.describe_endpoint(EndpointName=endpoint_name)
-    except Exception as error:
-        if error_code(error) == "ValidationException":
-            raise UsageError(f"endpoint {endpoint_name!r} was not found") from None
-        raise
+    endpoint = describe_endpoint(sagemaker, endpoint_name)
     config = sagemaker.describe_endpoint_config(EndpointConfigName=endpoint["EndpointConfigName"])
     limits = [
         int(variant["ServerlessConfig"]["MaxConcurrency"])
@@ -99,12 +140,15 @@ def read_max_concurrency(sagemaker: Any, endpoint_name: str) -> int | None:
 def run(
     options: Options,
     *,
+    report: Report,
     session: Any,
     region: ResolvedRegion,
     sleep: Sleep,
     clock: Clock,
     progress: Progress,
 ) -> Report:
+    """The run against SageMaker, filling ``report`` as it goes (so that a failure part-way
+    still reports what was found)."""
     from botocore.config import Config
 
     if session.get_credentials() is None:
@@ -121,10 +165,12 @@ def run(
         max_pool_connections=max(10, concurrency),
     )
     deployed = None
+    stack = None
     if options.stack:
-        outputs = read_stack_outputs(
+        stack = describe_stack(
             session.client("cloudformation", region_name=region.region), options.stack
         )
+        outputs = stack_outputs(stack)
         endpoint_name = endpoint_name_output(outputs, options.stack)
         deployed, note = count_from_outputs(outputs, options.stack)
         if note:
@@ -132,7 +178,8 @@ def run(
     else:
         assert options.endpoint_name is not None
         endpoint_name = options.endpoint_name
-    report = Report(endpoint_name=endpoint_name, region=region.region, region_source=region.source)
+    report.endpoint_name, report.region = endpoint_name, region.region
+    report.region_source = region.source
     features = resolve_feature_count(option=given, deployed=deployed, stack=options.stack)
     report.feature_count = features.count if features else None
     # Before waiting for the endpoint: a payload that does not fit is never sent.
@@ -157,6 +204,15 @@ def run(
         sleep=sleep,
         clock=clock,
         progress=progress,
+    )
+    # Once InService, before invoking: a failed invocation then still reports the drift rows.
+    report.config_check, report.config_check_note = check_configuration(
+        options,
+        session=session,
+        region=region,
+        sagemaker=sagemaker,
+        endpoint_name=endpoint_name,
+        stack=stack,
     )
     runtime = session.client("sagemaker-runtime", region_name=region.region, config=config)
     expected = expected_prediction_count(payload, options.content_type)

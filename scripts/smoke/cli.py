@@ -8,7 +8,14 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from . import aws, local
-from .errors import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, CheckFailedError, UsageError
+from .errors import (
+    EXIT_DRIFT,
+    EXIT_FAILURE,
+    EXIT_OK,
+    EXIT_USAGE,
+    CheckFailedError,
+    UsageError,
+)
 from .invoke import Clock, Sleep
 from .options import parse_options
 from .region import resolve_region
@@ -39,10 +46,20 @@ def main(
 
                 session_factory = boto3.Session
             session = session_factory(profile_name=options.profile, region_name=region.region)
+            report.region, report.region_source = region.region, region.source
             report = aws.run(
-                options, session=session, region=region, sleep=sleep, clock=clock, progress=progress
+                options,
+                report=report,
+                session=session,
+                region=region,
+                sleep=sleep,
+                clock=clock,
+                progress=progress,
             )
         code = EXIT_OK if report.ok else EXIT_FAILURE  # a load burst reports its failures
+        if code == EXIT_OK and report.config_check is not None and report.config_check.drift:
+            code = EXIT_DRIFT
+            report.error = report.config_check.drift_message()
     except UsageError as error:
         report.error, code = f"usage: {error}", EXIT_USAGE
     except CheckFailedError as error:
@@ -51,7 +68,8 @@ def main(
         name = type(error).__name__
         code = EXIT_USAGE if name in {"ProfileNotFound", "NoRegionError"} else EXIT_FAILURE
         report.error = f"{name}: {error}"
-    if as_json or code == EXIT_OK or report.load is not None:
+    report.exit_code, report.ok = code, code == EXIT_OK
+    if as_json or code in (EXIT_OK, EXIT_DRIFT) or report.load is not None or report.config_check:
         print_report(report, as_json=as_json)
     if code != EXIT_OK and not as_json:
         print(f"error: {report.error}", file=sys.stderr)

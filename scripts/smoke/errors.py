@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_DRIFT = 0, 1, 2, 3
+# What each exit code means: --help, the README and the JSON report's exit_meaning say the same.
+EXIT_MEANINGS = {
+    EXIT_OK: "passed: the endpoint answered correctly (and runs what the stack says, if checked)",
+    EXIT_FAILURE: "the endpoint or an invocation failed (not found, Failed, timeout, wrong answer)",
+    EXIT_USAGE: "usage or configuration error (arguments, credentials, region, stack, template)",
+    EXIT_DRIFT: "drift: the endpoint runs something other than what the stack or template says",
+}
 
 
 class CheckFailedError(Exception):

@@ -9,8 +9,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NoReturn
 
-from .errors import UsageError
+from .errors import EXIT_MEANINGS, UsageError
 from .payload import DEFAULT_CONTENT_TYPE
+
+EPILOG = "exit codes:\n" + "\n".join(
+    f"  {code}  {meaning}" for code, meaning in EXIT_MEANINGS.items()
+)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -33,12 +37,23 @@ class Options:
     requests: int | None
     concurrency: int | None
     allow_over_max_concurrency: bool
+    config_check: bool  # --no-config-check turns the live-configuration check off
+    template: Path | None
 
 
 class _ArgumentParser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         self.print_usage(sys.stderr)
         raise UsageError(message)
+
+
+class _HelpFormatter(argparse.HelpFormatter):
+    """argparse's, except that the exit-code table keeps its lines."""
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        if text == EPILOG:
+            return "".join(indent + line for line in text.splitlines(keepends=True))
+        return super()._fill_text(text, width, indent)
 
 
 def _positive_int(text: str) -> int:
@@ -60,8 +75,12 @@ def _positive_float(text: str) -> float:
 def build_parser() -> argparse.ArgumentParser:
     parser = _ArgumentParser(
         prog="python -m scripts.smoke_test",
-        description="Prove a deployed SageMaker Serverless endpoint answers.",
-        epilog="Exit codes: 0 success, 1 endpoint or invocation failure, 2 usage/configuration.",
+        description=(
+            "Prove a deployed SageMaker Serverless endpoint answers, and (with --stack, or "
+            "--endpoint-name with --template) that it runs what the stack says."
+        ),
+        epilog=EPILOG,
+        formatter_class=_HelpFormatter,
     )
     # Not required=True: parse_options names --local-url apart from the two AWS targets.
     target = parser.add_mutually_exclusive_group()
@@ -110,6 +129,25 @@ def build_parser() -> argparse.ArgumentParser:
         "--max-attempts", type=int, default=6, help="tries per invocation for retryable errors"
     )
     parser.add_argument("--json", action="store_true", help="print one JSON report on stdout")
+    config = parser.add_argument_group(
+        "live configuration",
+        "compare what the endpoint runs with what the stack deployed: its endpoint config, "
+        "serverless config, model (image, data), no failed or unfinished deployment; a "
+        "mismatch is drift (exit code 3). On by default with --stack",
+    )
+    config.add_argument(
+        "--no-config-check",
+        dest="config_check",
+        action="store_false",
+        help="do not compare the endpoint's live configuration with the stack's",
+    )
+    config.add_argument(
+        "--template",
+        type=Path,
+        metavar="FILE",
+        help="with --endpoint-name: the expected values from a synthesized template, e.g. "
+        "cdk.out/SageMakerServerless-dev.template.json (only its literal values are compared)",
+    )
     load = parser.add_argument_group(
         "load mode", "a bounded burst instead of the cold and warm calls (no retries)"
     )
@@ -141,4 +179,12 @@ def parse_options(argv: Sequence[str] | None) -> Options:
         namespace.concurrency is not None or namespace.allow_over_max_concurrency
     ):
         parser.error("--concurrency and --allow-over-max-concurrency need --requests (load mode)")
+    if namespace.template is not None:
+        if namespace.endpoint_name is None:
+            parser.error(
+                "--template goes with --endpoint-name (with --stack the check reads the deployed "
+                "stack's own template; a local server has no configuration to check)"
+            )
+        if not namespace.config_check:
+            parser.error("--template and --no-config-check contradict each other; pass one")
     return Options(**vars(namespace))

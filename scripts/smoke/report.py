@@ -6,7 +6,8 @@ import json
 import statistics
 from dataclasses import asdict, dataclass, field
 
-from .errors import CheckFailedError
+from .drift import ConfigCheck, table_lines
+from .errors import EXIT_DRIFT, EXIT_MEANINGS, EXIT_OK, CheckFailedError
 from .load import LoadSummary, RequestResult, load_failure, summarize_load
 from .predictions import Prediction, format_prediction, parse_predictions
 
@@ -28,6 +29,9 @@ class Report:
     load: LoadSummary | None = None
     feature_count: int | None = None
     feature_check: str | None = None  # what was checked, or why not (scripts/smoke/features.py)
+    config_check: ConfigCheck | None = None  # the live-configuration check (drift.py)
+    config_check_note: str | None = None  # why it did not run, when it did not
+    exit_code: int | None = None  # set by cli.main with ok: 0 is the only code where ok is true
 
     @property
     def warm_p50_ms(self) -> float | None:
@@ -95,20 +99,38 @@ def format_load(summary: LoadSummary) -> list[str]:
     return lines
 
 
+def json_document(report: Report) -> dict[str, object]:
+    document = asdict(report) | {"warm_p50_ms": report.warm_p50_ms}
+    if report.load is not None:
+        document["load"]["requests_per_second"] = report.load.requests_per_second
+    if report.config_check is not None:
+        document["config_check"]["drift"] = report.config_check.drift
+    code = report.exit_code
+    document["exit_meaning"] = EXIT_MEANINGS.get(code) if code is not None else None
+    return document
+
+
 def print_report(report: Report, *, as_json: bool) -> None:
+    """The report on stdout: one JSON document, or the text summary (with the configuration
+    table whenever the check ran)."""
     if as_json:
-        document = asdict(report) | {"warm_p50_ms": report.warm_p50_ms}
-        if report.load is not None:
-            document["load"]["requests_per_second"] = report.load.requests_per_second
-        print(json.dumps(document, sort_keys=True))
+        print(json.dumps(json_document(report), sort_keys=True))
         return
-    verdict = "OK" if report.ok else "FAIL"
+    answered = report.exit_code in (EXIT_OK, EXIT_DRIFT)
+    verdict = {EXIT_OK: "OK", EXIT_DRIFT: "DRIFT"}.get(report.exit_code or 0, "FAIL")
     if report.load is not None:
         print(f"{verdict} {report.endpoint_name} ({report.region})")
         print("\n".join(format_load(report.load)))
-    else:
+    elif answered:
         shown = ", ".join(format_prediction(p) for p in report.predictions[:5])
-        print(f"OK {report.endpoint_name} ({report.region}) answered: {shown}")
+        print(f"{verdict} {report.endpoint_name} ({report.region}) answered: {shown}")
         print(f"   cold call {report.cold_latency_ms} ms; warm p50 {report.warm_p50_ms} ms")
+    else:
+        print(f"{verdict} {report.endpoint_name} ({report.region})")
     if report.feature_check:
         print(f"   features: {report.feature_check}")
+    if report.config_check is not None:
+        print(f"   configuration: {report.config_check.summary()}")
+        print("\n".join(table_lines(report.config_check, indent="     ")))
+    elif report.config_check_note:
+        print(f"   configuration: {report.config_check_note}")
