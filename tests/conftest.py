@@ -127,3 +127,13 @@ def cli_synth_result(pytestconfig: pytest.Config) -> JobResult:
     """`npx cdk synth --quiet` with no AWS configuration, the snapshots' account and region, and
     the README's example pipeline context."""
     return _job_result(pytestconfig, "cli_synth_result")
+
+
+@pytest.fixture
+def repaired_moto() -> Iterator[None]:
+    """moto with the rehearsal's endpoint repairs (scripts/rehearsal/moto_repairs.py)."""
+    from scripts.rehearsal import moto_repairs
+
+    moto_repairs.install()
+    yield
+    moto_repairs.uninstall()

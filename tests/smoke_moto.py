@@ -184,7 +184,7 @@ def hand_made_model(endpoint_name: str, model_name: str, **container: str) -> No
 
 def update_endpoint_by_hand(endpoint_name: str, config_name: str) -> None:
     """SageMaker UpdateEndpoint, behind CloudFormation's back (moto needs
-    scripts/smoke/moto_repairs.py for it: moto 5.2.5 does not implement the call)."""
+    scripts/rehearsal/moto_repairs.py for it: moto 5.2.5 does not implement the call)."""
     boto3.client("sagemaker", region_name=REGION).update_endpoint(
         EndpointName=endpoint_name, EndpointConfigName=config_name
     )

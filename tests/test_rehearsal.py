@@ -318,7 +318,7 @@ def check_update(
     )
 
 
-@pytest.mark.usefixtures("aws")
+@pytest.mark.usefixtures("aws", "repaired_moto")
 def test_update_check_passes_when_the_config_carries_the_new_memory() -> None:
     old = serverless_template(2048)
     create_stack("s", old)
@@ -329,10 +329,25 @@ def test_update_check_passes_when_the_config_carries_the_new_memory() -> None:
 
     verified = check_update(new, plan, ids_before, 3072, report)
 
-    assert len(verified) == 1
+    assert len(verified) == 2
     assert verified[0].endswith(": 3072 MB")
-    # moto leaves the endpoint on the replaced config: noted, not taken as evidence.
-    assert list(report.notes) == ["endpoint-config-not-propagated"]
+    # The endpoint follows its replaced config, as CloudFormation updates it in place.
+    assert verified[1].startswith("endpoint ")
+    assert list(report.notes) == []
+
+
+@pytest.mark.usefixtures("aws")
+def test_update_check_fails_when_the_endpoint_stays_on_the_old_config() -> None:
+    # Unrepaired moto leaves the endpoint on the replaced config: CloudFormation would not.
+    old = serverless_template(2048)
+    create_stack("s", old)
+    ids_before = checks.stack_physical_ids(client("cloudformation"), "s")
+    new = update_to(3072)
+    plan = plan_update(old, new, ReplacementRules.from_spec_database())
+    with pytest.raises(
+        RehearsalFailedError, match=r"still serves .*, not the updated EndpointConfig"
+    ):
+        check_update(new, plan, ids_before, 3072, Report())
 
 
 @pytest.mark.usefixtures("aws")

@@ -3,7 +3,7 @@
 The stacks are the environments' own SageMaker resources from their reviewed snapshots, created
 through moto's CloudFormation (tests/smoke_moto.py `sagemaker_part_of_snapshot`); the endpoint
 is then changed behind CloudFormation's back with SageMaker's API. Two moto gaps are repaired by
-scripts/smoke/moto_repairs.py (the `repaired_moto` fixture): moto 5.2.5 has no UpdateEndpoint,
+scripts/rehearsal/moto_repairs.py (the `repaired_moto` fixture): moto 5.2.5 has no UpdateEndpoint,
 and its stack update leaves an endpoint on a replaced (deleted) endpoint config. States that no
 API makes (a FailureReason on an InService endpoint, a pending deployment, a desired serverless
 config unlike the current one) are set on moto's backend objects (`fake_endpoint`).
@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +20,6 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from scripts.smoke import moto_repairs
 from scripts.smoke.drift import DRIFT, OK, SKIPPED, LiveEndpoint, LiveVariant, Reading, compare
 from scripts.smoke.errors import EXIT_MEANINGS, UsageError
 from scripts.smoke.expected import TemplateReader, from_stack
@@ -55,13 +53,6 @@ OTHER_DATA = "s3://somebody-elses-bucket/model.tar.gz"
 @pytest.fixture
 def fake_time() -> FakeTime:
     return FakeTime()
-
-
-@pytest.fixture
-def repaired_moto() -> Iterator[None]:
-    moto_repairs.install()
-    yield
-    moto_repairs.uninstall()
 
 
 @pytest.fixture

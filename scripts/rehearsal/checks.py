@@ -136,7 +136,13 @@ def check_update_applied(
         verified.append(f"EndpointConfig {config_name}: {memory_size_in_mb} MB")
     in_use = sagemaker.describe_endpoint(EndpointName=endpoint_name)["EndpointConfigName"]
     if in_use not in config_names:
-        report.note("endpoint-config-not-propagated", f"{endpoint_name} still names {in_use}")
+        # CloudFormation updates the endpoint in place to the new config (the rehearsal's moto
+        # server does too: note endpoint-config-propagation).
+        raise RehearsalFailedError(
+            f"{stack_name}: endpoint {endpoint_name} still serves {in_use}, not the updated "
+            f"EndpointConfig ({', '.join(config_names)})"
+        )
+    verified.append(f"endpoint {endpoint_name} serves {in_use}")
     return verified
 
 

@@ -30,6 +30,8 @@ from typing import Any
 
 PLACEHOLDER_MARKER = "rehearsal placeholder for unsupported type"
 KMS_TAGS_MARKER = "rehearsal repair: KMS key tags converted for moto"
+UPDATE_ENDPOINT_MARKER = "rehearsal repair: SageMaker UpdateEndpoint emulated for"
+PROPAGATION_MARKER = "rehearsal repair: endpoint moved to its replaced EndpointConfig:"
 _announced: set[str] = set()
 
 
@@ -74,8 +76,31 @@ def install_kms_tags_repair() -> None:
     Key.create_from_cloudformation_json = classmethod(create_with_kms_tags)  # type: ignore[assignment,method-assign]
 
 
+def install_endpoint_repairs() -> None:
+    """UpdateEndpoint, and stack updates that move an endpoint to its replaced config
+    (moto_repairs.py), each announced when it acts."""
+    from scripts.rehearsal import moto_repairs
+
+    markers = {
+        "update-endpoint": UPDATE_ENDPOINT_MARKER,
+        "endpoint-config-propagation": PROPAGATION_MARKER,
+    }
+    moto_repairs.on_act = lambda repair, endpoint: announce(markers[repair], endpoint)
+    moto_repairs.install()
+
+
+def _no_install() -> None:
+    """Installed together with its sibling (install_endpoint_repairs)."""
+
+
 PATCHES: tuple[EmulatorPatch, ...] = (
     EmulatorPatch(note="kms-key-tags", marker=KMS_TAGS_MARKER, install=install_kms_tags_repair),
+    EmulatorPatch(
+        note="update-endpoint", marker=UPDATE_ENDPOINT_MARKER, install=install_endpoint_repairs
+    ),
+    EmulatorPatch(
+        note="endpoint-config-propagation", marker=PROPAGATION_MARKER, install=_no_install
+    ),
 )
 
 

@@ -36,10 +36,20 @@ NOTES = {
         "moto ignores the template's EndpointName and names the endpoint "
         "<stack>-<logical id>-<random>; the rehearsal reads the name from the stack output"
     ),
-    "endpoint-config-not-propagated": (
-        "moto replaces the EndpointConfig but does not update the Endpoint that references it "
-        "(CloudFormation does): the endpoint's EndpointConfigName after the update is not "
-        "evidence either way"
+    "endpoint-config-propagation": (
+        "moto replaces the EndpointConfig but leaves the Endpoint on the old, deleted config "
+        "(it updates only resources whose template text changed); CloudFormation updates the "
+        "endpoint in place: the rehearsal's moto server moves it to the new config "
+        "(scripts/rehearsal/moto_repairs.py)"
+    ),
+    "update-endpoint": (
+        "moto has no SageMaker UpdateEndpoint (NotImplementedError); the rehearsal's moto server "
+        "emulates it (the endpoint takes the new config at once and is InService): the drift "
+        "step changes the endpoint behind CloudFormation's back with it"
+    ),
+    "emulated-quota": (
+        "moto's Service Quotas has no SageMaker quotas (ListServiceQuotas is not implemented): "
+        "the preflight runs with --emulate-quota, labelled EMULATED in its output"
     ),
     "kms-key-tags": (
         "moto's CloudFormation passes an AWS::KMS::Key's Tags to its KMS in the wrong shape "

@@ -11,14 +11,16 @@ from pathlib import Path
 
 from scripts.rehearsal.cdk_steps import CdkSteps
 from scripts.rehearsal.commands import CommandRunner, cli_environment, tail
+from scripts.rehearsal.drift_steps import DriftSteps
 from scripts.rehearsal.errors import RehearsalFailedError
 from scripts.rehearsal.moto_server import MotoServer
+from scripts.rehearsal.preflight_steps import PreflightSteps
 from scripts.rehearsal.settings import REGION, STACK_NAME_PREFIX
 from scripts.rehearsal.smoke_steps import SmokeSteps
 from scripts.rehearsal.update_steps import UpdateSteps
 
 
-class Rehearsal(CdkSteps, SmokeSteps, UpdateSteps):
+class Rehearsal(CdkSteps, SmokeSteps, DriftSteps, PreflightSteps, UpdateSteps):
     """The steps, in order; state the later steps need is kept on the instance."""
 
     def run(self, workdir: Path) -> None:
@@ -38,6 +40,8 @@ class Rehearsal(CdkSteps, SmokeSteps, UpdateSteps):
                 with self.step(f"smoke test {name}") as step:
                     step.detail = self.smoke(name)
             update_stack = f"{STACK_NAME_PREFIX}-{self.options.update_environment}"
+            self.drift_detected(update_stack)
+            self.preflight(self.options.update_environment)
             plan, template, memory = self.plan_update(update_stack)
             self.apply_update(update_stack, plan, template, memory)
             with self.step(f"smoke test {update_stack} after the update") as step:

@@ -16,7 +16,6 @@ point; the modules here hold the work, by concern:
 - report: the report, as text or JSON;               - errors: exit codes and the two errors;
 - region: the AWS region, as the SDKs resolve it;    - features: the payload's feature count;
 - expected: what the stack or template says runs;  - drift: what runs, compared with it;
-- moto_repairs: test helpers only (moto lacks UpdateEndpoint; never imported by the script).
 
 Steps: find the endpoint (from the stack's EndpointName output, or by name); when the model's
 feature count is known (--feature-count, --model, or the stack's ModelFeatureCount output), check

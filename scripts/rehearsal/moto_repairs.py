@@ -1,4 +1,5 @@
-"""Test helpers, never imported by the smoke script: two repairs of moto 5.2.5 for drift tests.
+"""Two repairs of moto 5.2.5: the rehearsal's moto server installs them (moto_patches.PATCHES),
+and the drift tests in process.
 
 The live-configuration check (drift.py) needs an endpoint to change behind CloudFormation's back,
 and CloudFormation's own updates to reach the endpoint. moto 5.2.5 does neither:
@@ -24,10 +25,20 @@ and CloudFormation's own updates to reach the endpoint. moto 5.2.5 does neither:
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from typing import Any
 
 ENDPOINT_TYPE = "AWS::SageMaker::Endpoint"
 _ORIGINALS: dict[str, tuple[Any, str, Any]] = {}  # repair -> (class, attribute, moto's value)
+
+
+# Called as on_act(repair, endpoint name) when a repair changes what moto does: the rehearsal's
+# server logs it, and the run's summary notes it (moto_patches.py).
+def _ignore(repair: str, endpoint_name: str) -> None:
+    del repair, endpoint_name
+
+
+on_act: Callable[[str, str], None] = _ignore
 
 
 def _patch(repair: str, owner: Any, attribute: str, value: Any) -> None:
@@ -72,6 +83,7 @@ def install_update_endpoint() -> None:
         endpoint = self.sagemaker_backend.update_endpoint(
             self._get_param("EndpointName"), self._get_param("EndpointConfigName")
         )
+        on_act("update-endpoint", endpoint.endpoint_name)
         return ActionResult({"EndpointArn": endpoint.arn})
 
     _patch("update-endpoint-api", SageMakerResponse, "update_endpoint", response_update_endpoint)
@@ -105,6 +117,7 @@ def install_endpoint_config_propagation() -> None:
                     endpoint_name=endpoint.endpoint_name,
                     endpoint_config_name=wanted,
                 )
+                on_act("endpoint-config-propagation", endpoint.endpoint_name)
 
     _patch("endpoint-config-propagation", parsing.ResourceMap, "update", update)
 
