@@ -13,7 +13,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 
-from sagemaker_serverless import ServerlessConfigError, serverless_config_problems
+from sagemaker_serverless import (
+    ProvisionedConcurrencyScaling,
+    ScheduledConcurrency,
+    ServerlessConfigError,
+    serverless_config_problems,
+)
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_MODEL_ARTIFACT = PROJECT_ROOT / "model" / "model.tar.gz"
@@ -127,6 +132,9 @@ class EnvironmentConfig:
     alarms: bool = False
     alarm_emails: tuple[str, ...] = ()
     dashboard: bool = False
+    # Provisioned concurrency that follows demand and a schedule (needs provisioned_concurrency,
+    # where the variant starts); None: fixed at provisioned_concurrency.
+    provisioned_concurrency_scaling: ProvisionedConcurrencyScaling | None = None
     # What the pipeline's smoke step sends to this environment's endpoint; None: the pipeline's
     # (``PipelineConfig.smoke_payload``, by default the sample row in model/smoke-payload.csv).
     smoke_payload: SmokePayload | None = None
@@ -152,6 +160,17 @@ class EnvironmentConfig:
             max_concurrency=self.max_concurrency,
             provisioned_concurrency=self.provisioned_concurrency,
         )
+        scaling: object = self.provisioned_concurrency_scaling  # a table may hold anything
+        if scaling is not None and not isinstance(scaling, ProvisionedConcurrencyScaling):
+            problems.append(
+                f"provisioned_concurrency_scaling={scaling!r} is not allowed; use "
+                "ProvisionedConcurrencyScaling(...) or None"
+            )
+        elif scaling is not None:
+            problems += scaling.problems(
+                max_concurrency=self.max_concurrency,
+                provisioned_concurrency=self.provisioned_concurrency,
+            )
         for email in self.alarm_emails:
             if not isinstance(email, str) or not _EMAIL.match(email):
                 problems.append(f"alarm_emails entry {email!r} is not an e-mail address")
@@ -223,6 +242,33 @@ def _tags(environment: str) -> Mapping[str, str]:
     )
 
 
+# prod's provisioned concurrency (README "Provisioned concurrency that follows demand"): one warm
+# invocation at night and at weekends, two during business hours (UTC, Monday to Friday 07:00 to
+# 19:00), and target tracking at 70% utilisation up to 5 (10 in business hours) when traffic
+# needs it; above that, requests spill over to on-demand capacity (max_concurrency 20), which the
+# spillover alarm watches. It starts at provisioned_concurrency=1.
+PROD_SCALING = ProvisionedConcurrencyScaling(
+    min_provisioned_concurrency=1,
+    max_provisioned_concurrency=5,
+    target_utilization=0.7,
+    schedules=(
+        ScheduledConcurrency(
+            name="business-hours",
+            schedule="cron(0 7 ? * MON-FRI *)",
+            min_provisioned_concurrency=2,
+            max_provisioned_concurrency=10,
+            time_zone="UTC",
+        ),
+        ScheduledConcurrency(
+            name="nights-and-weekends",
+            schedule="cron(0 19 ? * MON-FRI *)",
+            min_provisioned_concurrency=1,
+            max_provisioned_concurrency=5,
+            time_zone="UTC",
+        ),
+    ),
+)
+
 ENVIRONMENTS: tuple[EnvironmentConfig, ...] = (
     EnvironmentConfig(
         name="dev",
@@ -241,6 +287,7 @@ ENVIRONMENTS: tuple[EnvironmentConfig, ...] = (
         memory_size_in_mb=3072,
         max_concurrency=20,
         provisioned_concurrency=1,
+        provisioned_concurrency_scaling=PROD_SCALING,
         alarms=True,
         dashboard=True,
         tags=_tags("prod"),

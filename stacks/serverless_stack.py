@@ -43,6 +43,7 @@ class ServerlessEndpointStack(cdk.Stack):
             memory_size_in_mb=config.memory_size_in_mb,
             max_concurrency=config.max_concurrency,
             provisioned_concurrency=config.provisioned_concurrency,
+            provisioned_concurrency_scaling=config.provisioned_concurrency_scaling,
             environment={"SAGEMAKER_CONTAINER_LOG_LEVEL": "20"},
             alarms=EndpointAlarms(topic=self.alarm_topic) if config.alarms else None,
             dashboard=config.dashboard,

@@ -113,7 +113,13 @@ def test_tags_reach_every_taggable_resource(
     template = regional_app.template(environment.name)
     expected = [{"Key": k, "Value": v} for k, v in sorted(environment.tags.items())]
     # CloudFormation offers no Tags on these types.
-    untaggable = {"AWS::IAM::ManagedPolicy", "AWS::CloudWatch::Dashboard", "AWS::SNS::TopicPolicy"}
+    untaggable = {
+        "AWS::IAM::ManagedPolicy",
+        "AWS::CloudWatch::Dashboard",
+        "AWS::SNS::TopicPolicy",
+        "AWS::ApplicationAutoScaling::ScalableTarget",
+        "AWS::ApplicationAutoScaling::ScalingPolicy",
+    }
     for resource in template["Resources"].values():
         if resource["Type"] not in untaggable:
             assert resource["Properties"]["Tags"] == expected, resource["Type"]

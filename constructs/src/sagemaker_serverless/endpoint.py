@@ -305,6 +305,9 @@ class ServerlessEndpoint(EndpointBase):
                 predefined_metric=(
                     appscaling.PredefinedMetric.SAGEMAKER_VARIANT_PROVISIONED_CONCURRENCY_UTILIZATION
                 ),
+                # From the endpoint's name, not the construct path: a pipeline stage deploys the
+                # same policy as a laptop (the default name would include the stage's path).
+                policy_name=f"{name}-provisioned-concurrency-utilization",
                 scale_in_cooldown=Duration.seconds(scaling.scale_in_cooldown_s),
                 scale_out_cooldown=Duration.seconds(scaling.scale_out_cooldown_s),
             )
