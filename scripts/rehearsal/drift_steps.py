@@ -11,13 +11,11 @@ it (note ``update-endpoint``).
 
 from __future__ import annotations
 
-import json
-import sys
 from typing import Any
 
-from scripts.rehearsal.commands import tail
 from scripts.rehearsal.errors import RehearsalFailedError
-from scripts.rehearsal.settings import CANNED_PREDICTION, REGION
+from scripts.rehearsal.settings import CANNED_PREDICTION
+from scripts.rehearsal.smoke_steps import smoke_command
 from scripts.rehearsal.step_runner import StepRunner
 
 HAND_MADE_CONFIG = "rehearsal-hand-made-config"
@@ -91,20 +89,4 @@ class DriftSteps(StepRunner):
 
     def _smoke_json(self, stack_name: str) -> tuple[int, dict[str, Any]]:
         self.server.set_inference_answer(f"{CANNED_PREDICTION}\n")
-        result = self.runner.run(
-            [
-                sys.executable, "-m", "scripts.smoke_test",
-                "--stack", stack_name, "--region", REGION, "--json",
-                "--poll-interval", "1", "--timeout", "60", "--warm-invocations", "0",
-            ],
-            check=False,
-        )  # fmt: skip
-        reports = [line for line in result.output.splitlines() if line.startswith("{")]
-        try:
-            report: dict[str, Any] = json.loads(reports[-1])
-        except (IndexError, json.JSONDecodeError):
-            raise RehearsalFailedError(
-                f"the smoke test printed no report (exit {result.returncode}):\n"
-                f"{tail(result.output)}"
-            ) from None
-        return result.returncode, report
+        return self.run_json(smoke_command(stack_name, warm_invocations=0), what="the smoke test")

@@ -13,7 +13,6 @@ import sys
 from typing import Any
 
 from scripts.rehearsal.assembly import resources_of_type
-from scripts.rehearsal.commands import tail
 from scripts.rehearsal.errors import RehearsalFailedError
 from scripts.rehearsal.step_runner import StepRunner
 
@@ -53,19 +52,10 @@ class PreflightSteps(StepRunner):
             )
 
     def _preflight(self, environment: str, *, quota: int) -> tuple[int, dict[str, Any]]:
-        result = self.runner.run(
+        return self.run_json(
             [
                 sys.executable, "-m", "scripts.preflight", "--env", environment,
                 "--emulate-quota", str(quota), "--json",
             ],
-            check=False,
+            what="the preflight",
         )  # fmt: skip
-        documents = [line for line in result.output.splitlines() if line.startswith("{")]
-        try:
-            document: dict[str, Any] = json.loads(documents[-1])
-        except (IndexError, json.JSONDecodeError):
-            raise RehearsalFailedError(
-                f"the preflight printed no report (exit {result.returncode}):\n"
-                f"{tail(result.output)}"
-            ) from None
-        return result.returncode, document

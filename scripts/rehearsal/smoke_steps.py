@@ -7,14 +7,20 @@ runtime call -> answer check), never the model (note ``canned-inference``).
 
 from __future__ import annotations
 
-import json
 import sys
-from typing import Any
 
-from scripts.rehearsal.commands import tail
 from scripts.rehearsal.errors import RehearsalFailedError
 from scripts.rehearsal.settings import CANNED_PREDICTION, REGION
 from scripts.rehearsal.step_runner import StepRunner
+
+
+def smoke_command(stack_name: str, *, warm_invocations: int) -> list[str]:
+    """The smoke script against a stack of the moto server, with a JSON report."""
+    return [
+        sys.executable, "-m", "scripts.smoke_test",
+        "--stack", stack_name, "--region", REGION, "--json",
+        "--poll-interval", "1", "--timeout", "60", "--warm-invocations", str(warm_invocations),
+    ]  # fmt: skip
 
 
 class SmokeSteps(StepRunner):
@@ -25,24 +31,11 @@ class SmokeSteps(StepRunner):
         endpoint = self.endpoint_names[stack_name]
         self.server.set_inference_answer(f"{CANNED_PREDICTION}\n")
         self.report.note("canned-inference")
-        result = self.runner.run(
-            [
-                sys.executable, "-m", "scripts.smoke_test",
-                "--stack", stack_name, "--region", REGION, "--json",
-                "--poll-interval", "1", "--timeout", "60", "--warm-invocations", "2",
-            ],
-            check=False,
-        )  # fmt: skip
-        reports = [line for line in result.output.splitlines() if line.startswith("{")]
-        try:
-            smoke: dict[str, Any] = json.loads(reports[-1])
-        except (IndexError, json.JSONDecodeError):
-            raise RehearsalFailedError(
-                f"the smoke test printed no report (exit {result.returncode}):\n"
-                f"{tail(result.output)}"
-            ) from None
+        returncode, smoke = self.run_json(
+            smoke_command(stack_name, warm_invocations=2), what="the smoke test"
+        )
         self.report.smoke[stack_name] = smoke
-        if result.returncode != 0 or not smoke.get("ok"):
+        if returncode != 0 or not smoke.get("ok"):
             raise RehearsalFailedError(f"smoke test of {stack_name} failed: {smoke.get('error')}")
         if smoke.get("endpoint_name") != endpoint:
             raise RehearsalFailedError(

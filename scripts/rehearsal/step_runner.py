@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import sys
 import time
 from collections.abc import Iterator
@@ -15,7 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from scripts.rehearsal.assembly import StackArtifact
-from scripts.rehearsal.commands import CommandRunner
+from scripts.rehearsal.commands import CommandRunner, tail
+from scripts.rehearsal.errors import RehearsalFailedError
 from scripts.rehearsal.moto_server import MotoServer
 from scripts.rehearsal.report import Report, StepResult
 
@@ -56,6 +58,18 @@ class StepRunner:
             self.report.steps.append(result)
             detail = f" - {result.detail}" if result.detail else ""
             self.say(f"    {'ok' if result.ok else 'FAILED'} ({result.seconds:.1f}s){detail}")
+
+    def run_json(self, args: list[str], *, what: str) -> tuple[int, dict[str, Any]]:
+        """Run a script that prints a JSON report (``--json``): its exit code and last report."""
+        result = self.runner.run(args, check=False)
+        reports = [line for line in result.output.splitlines() if line.startswith("{")]
+        try:
+            document: dict[str, Any] = json.loads(reports[-1])
+        except (IndexError, json.JSONDecodeError):
+            raise RehearsalFailedError(
+                f"{what} printed no report (exit {result.returncode}):\n{tail(result.output)}"
+            ) from None
+        return result.returncode, document
 
     def note_emulator_patches(self) -> None:
         """Note each patch of the moto server (moto_patches.PATCHES) that has acted so far."""
