@@ -120,10 +120,12 @@ preflight: $(PY_STAMP)
 	env -u AWS_EC2_METADATA_DISABLED $(VENV)/bin/python -m scripts.preflight --env "$(ENV)" $(PREFLIGHT_ARGS)
 
 # Monthly cost estimate per environment (scripts/cost/): cost/traffic.json x cost/prices.json.
+# The chart (cost per month against requests per month, per memory size) goes to build/.
 COST_ARGS ?=
+COST_CHART ?= build/cost-chart.png
 
 cost: $(PY_STAMP)
-	$(VENV)/bin/python -m scripts.cost $(COST_ARGS)
+	$(VENV)/bin/python -m scripts.cost --chart "$(COST_CHART)" $(COST_ARGS)
 
 clean:
 	rm -rf cdk.out .pytest_cache .mypy_cache .ruff_cache

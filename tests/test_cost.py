@@ -227,3 +227,24 @@ def test_the_checked_in_files_cover_every_environment() -> None:
     for figure in prices["regions"]["us-east-1"]["figures"].values():
         if figure["value"] is None:
             assert "total: not computed" in out
+
+
+def test_the_chart_is_written_and_deterministic(tmp_path: Path) -> None:
+    args = _write(tmp_path)
+    first, second = tmp_path / "a" / "cost.png", tmp_path / "b" / "cost.png"
+    for path in (first, second):
+        code, out, _ = _run([*args, "--chart", str(path)])
+        assert code == 0
+        assert f"chart: {path}" in out
+    assert first.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert first.read_bytes() == second.read_bytes()
+    assert b"Software" not in first.read_bytes()
+
+
+def test_the_chart_is_not_drawn_without_its_prices(tmp_path: Path) -> None:
+    prices = {**PRICES, "on_demand_inference_per_gb_second": None}
+    path = tmp_path / "cost.png"
+    code, out, _ = _run([*_write(tmp_path, prices=prices), "--chart", str(path)])
+    assert code == 0
+    assert "chart: not written, missing price figure(s): on_demand_inference_per_gb_second" in out
+    assert not path.exists()

@@ -37,6 +37,12 @@ def _parser() -> argparse.ArgumentParser:
         help=f"price every environment in this region (default: the environment's region, "
         f"else {DEFAULT_REGION})",
     )
+    parser.add_argument(
+        "--chart",
+        type=Path,
+        help="also write a PNG: monthly on-demand cost against requests per month for each "
+        "memory size, with the first environment's traffic (duration and sizes)",
+    )
     return parser
 
 
@@ -86,6 +92,18 @@ def main(
         if index:
             out.write("\n")
         out.write(render(result, prices=prices, prices_path=str(args.prices)))
+    if args.chart is not None and estimates:
+        from .chart import write_chart
+
+        first, prices = estimates[0]
+        chart = write_chart(
+            args.chart,
+            traffic=traffic[first.environment],
+            prices=prices,
+            max_requests=max(2 * first.requests_per_month, 1000.0),
+            label=first.environment,
+        )
+        out.write(f"\n{chart.message}\n")
     return EXIT_OK
 
 
