@@ -319,11 +319,12 @@ def install() -> None:
         return moto_valid(namespace, r_id, dimension)
 
     def validate_params(self: Any) -> None:
-        namespace = self._get_param("ServiceNamespace")
-        if self._get_param("ScalableDimension") == PROVISIONED_CONCURRENCY and namespace in (
-            "sagemaker",
+        dimension = self._get_param("ScalableDimension")
+        if (
+            dimension == PROVISIONED_CONCURRENCY
+            and self._get_param("ServiceNamespace") == "sagemaker"
         ):
-            return
+            return  # the backend (target_params_are_valid) checks the resource id
         moto_validate_params(self)
 
     _patch("dimension", models, "_target_params_are_valid", target_params_are_valid)
