@@ -532,8 +532,17 @@ def test_rehearsal_end_to_end(rehearsal_result: JobResult) -> None:
     assert plan["endpoint_downtime"] == []
     assert "UPDATE_COMPLETE" in steps[f"apply update {dev.stack_name}"]["detail"]
 
-    notes = {note["key"] for note in report["notes"]}
-    assert {"direct-deploys", "bootstrap-parameter", "canned-inference"} <= notes
+    notes = {note["key"]: note for note in report["notes"]}
+    assert {"direct-deploys", "bootstrap-parameter", "canned-inference"} <= set(notes)
+    # prod's scaling: emulated (not a placeholder), registered, unchanged by a config replacement.
+    prod = next(config for config in ENVIRONMENTS if config.name == "prod")
+    assert "emulated" in steps[f"scaling registered {prod.stack_name}"]["detail"]
+    assert steps[f"scaling unchanged after the update {prod.stack_name}"]["ok"]
+    scaling = report["scaling"][prod.stack_name]
+    assert scaling["unchanged_after_update"] is True
+    assert scaling["config_after"] != scaling["config_before"]
+    assert "autoscaling-emulated" in notes
+    assert not any("ApplicationAutoScaling" in d for d in notes["not-emulated"]["details"])
     # The server it started is gone.
     url = steps["start moto server"]["detail"]
     assert port_is_closed(int(url.rsplit(":", 1)[1]))

@@ -17,7 +17,12 @@ credentials (account 123456789012, us-east-1):
    what is replaced and what is modified in place (a loud warning if the
    AWS::SageMaker::Endpoint itself would be replaced: downtime), then ``cdk deploy`` of it, which
    must reach UPDATE_COMPLETE with an EndpointConfig carrying the new memory;
-4. ``cdk destroy`` of every stack; no SageMaker model, endpoint config or endpoint may remain.
+4. scaling: each stack with a scalable target (prod) has it registered as its template says
+   (target, scheduled actions, policy; moto_autoscaling.py emulates them, note
+   ``autoscaling-emulated``), and an update that replaces its EndpointConfig (the run's own, or
+   one more of that stack's memory) leaves them registered and unchanged;
+5. ``cdk destroy`` of every stack; no SageMaker model, endpoint config or endpoint, and nothing in
+   Application Auto Scaling, may remain.
 
 What moto does differently from CloudFormation is worked around where the CLI allows it and
 reported as a named, expected emulator note in the summary; it never passes silently, and the
@@ -37,13 +42,15 @@ CLI: update_app.main). The modules, by concern:
 - sequence: ``Rehearsal.run``, the steps in order;
 - step_runner: ``StepRunner``, the state the steps share and ``step()`` (numbered, timed,
   reported);
-- cdk_steps, smoke_steps, update_steps: the steps, as methods of classes built on StepRunner;
+- cdk_steps, smoke_steps, drift_steps, preflight_steps, update_steps, scaling_steps: the steps,
+  as methods of classes built on StepRunner;
 - checks: what a deploy, an update or a destroy must have done (boto3 clients; tests use moto's
   in-process mock);
 - commands: the command runner, the commands' environment, stopping process groups;
 - assembly: cloud assemblies and what the rehearsal reads in a template;
 - moto_server: the moto server process, its log, its canned inference answer;
-- moto_patches, moto_placeholders: what the server changes in moto (run in the server process);
+- moto_patches, moto_placeholders, moto_repairs, moto_autoscaling: what the server changes in
+  moto (run in the server process; tests install them in process);
 - notes: the emulator notes' texts; report: the report and the summary;
 - update_app: the update's CDK app; settings: paths, account, region, names; errors.
 

@@ -13,6 +13,7 @@ from scripts.rehearsal.checks import (
     check_endpoint_names,
     is_managed_policy_delete_conflict,
     leftover_sagemaker_resources,
+    leftover_scalable_targets,
     stack_is_gone,
 )
 from scripts.rehearsal.commands import tail
@@ -94,9 +95,15 @@ class CdkSteps(StepRunner):
     def check_leftovers(self) -> None:
         with self.step("check nothing is left behind") as step:
             leftovers = leftover_sagemaker_resources(self.sagemaker)
+            scaling = leftover_scalable_targets(self.autoscaling)
+            if scaling:
+                leftovers["application auto scaling"] = scaling
             if leftovers:
                 listed = "; ".join(
                     f"{kind}: {', '.join(names)}" for kind, names in leftovers.items()
                 )
                 raise RehearsalFailedError(f"left behind after cdk destroy: {listed}")
-            step.detail = "no SageMaker model, endpoint config or endpoint"
+            step.detail = (
+                "no SageMaker model, endpoint config or endpoint; no scalable target, scheduled "
+                "action or scaling policy"
+            )

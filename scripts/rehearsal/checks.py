@@ -180,3 +180,151 @@ def is_managed_policy_delete_conflict(output: str, template: Mapping[str, Any]) 
     return "must detach all policies first" in output and bool(
         resources_of_type(template, "AWS::IAM::ManagedPolicy")
     )
+
+
+# --- Application Auto Scaling: the scalable targets of a stack, as registered -------------------
+
+SCALABLE_TARGET_TYPE = "AWS::ApplicationAutoScaling::ScalableTarget"
+SCALING_POLICY_TYPE = "AWS::ApplicationAutoScaling::ScalingPolicy"
+
+
+def _plain(item: Mapping[str, Any]) -> dict[str, Any]:
+    """An API item with its timestamps as text (comparable, printable)."""
+    return {key: str(value) if key.endswith("Time") else value for key, value in item.items()}
+
+
+def check_scaling_registered(
+    autoscaling: Any, *, stack_name: str, template: Mapping[str, Any]
+) -> dict[str, dict[str, Any]]:
+    """Every ScalableTarget of the template is registered as the template says: ResourceId,
+    dimension, min/max, its scheduled actions and the scaling policies on it. Returns what is
+    registered, by ResourceId (compare it after an update: check_scaling_unchanged)."""
+    registered: dict[str, dict[str, Any]] = {}
+    for logical_id, target in sorted(resources_of_type(template, SCALABLE_TARGET_TYPE).items()):
+        props = target.get("Properties") or {}
+        namespace, resource_id = props.get("ServiceNamespace"), props.get("ResourceId")
+        dimension = props.get("ScalableDimension")
+        if not all(isinstance(value, str) for value in (namespace, resource_id, dimension)):
+            raise RehearsalFailedError(f"{stack_name}: {logical_id} has no literal ResourceId")
+        where = f"{stack_name}: scalable target {resource_id} ({dimension})"
+        key = {"ServiceNamespace": namespace, "ResourceId": resource_id}
+        found = [
+            t
+            for t in autoscaling.describe_scalable_targets(
+                ServiceNamespace=namespace, ResourceIds=[resource_id]
+            )["ScalableTargets"]
+            if t["ScalableDimension"] == dimension
+        ]
+        if len(found) != 1:
+            raise RehearsalFailedError(f"{where} is not registered")
+        (registered_target,) = found
+        for field in ("MinCapacity", "MaxCapacity"):
+            if registered_target.get(field) != props.get(field):
+                raise RehearsalFailedError(
+                    f"{where}: {field} {registered_target.get(field)}, template {props.get(field)}"
+                )
+        actions = {
+            a["ScheduledActionName"]: a
+            for a in autoscaling.describe_scheduled_actions(**key, ScalableDimension=dimension)[
+                "ScheduledActions"
+            ]
+        }
+        wanted_actions = {a["ScheduledActionName"]: a for a in props.get("ScheduledActions") or []}
+        if set(actions) != set(wanted_actions):
+            raise RehearsalFailedError(
+                f"{where}: scheduled actions {sorted(actions)}, template {sorted(wanted_actions)}"
+            )
+        for name, wanted in wanted_actions.items():
+            for field in ("Schedule", "Timezone", "ScalableTargetAction"):
+                if actions[name].get(field) != wanted.get(field):
+                    raise RehearsalFailedError(
+                        f"{where}: scheduled action {name} {field} {actions[name].get(field)}, "
+                        f"template {wanted.get(field)}"
+                    )
+        policies = {
+            p["PolicyName"]: p
+            for p in autoscaling.describe_scaling_policies(**key, ScalableDimension=dimension)[
+                "ScalingPolicies"
+            ]
+        }
+        wanted_policies = {
+            p["Properties"]["PolicyName"]: p["Properties"]
+            for p in resources_of_type(template, SCALING_POLICY_TYPE).values()
+            if (p.get("Properties") or {}).get("ScalingTargetId") == {"Ref": logical_id}
+        }
+        if set(policies) != set(wanted_policies):
+            raise RehearsalFailedError(
+                f"{where}: scaling policies {sorted(policies)}, template {sorted(wanted_policies)}"
+            )
+        for name, wanted in wanted_policies.items():
+            field = "TargetTrackingScalingPolicyConfiguration"
+            if (policies[name]["PolicyType"], policies[name].get(field)) != (
+                wanted.get("PolicyType"),
+                wanted.get(field),
+            ):
+                raise RehearsalFailedError(f"{where}: policy {name} is not the template's")
+        registered[str(resource_id)] = {
+            "target": _plain(registered_target),
+            "scheduled_actions": {name: _plain(a) for name, a in sorted(actions.items())},
+            "policies": {name: _plain(p) for name, p in sorted(policies.items())},
+        }
+    return registered
+
+
+def describe_scaling(registered: Mapping[str, Mapping[str, Any]]) -> str:
+    """One line for a step's detail."""
+    return "; ".join(
+        f"{resource_id} {state['target']['ScalableDimension']} "
+        f"{state['target']['MinCapacity']}-{state['target']['MaxCapacity']}, scheduled "
+        f"{', '.join(state['scheduled_actions']) or 'none'}, policies "
+        f"{', '.join(p['PolicyType'] for p in state['policies'].values()) or 'none'}"
+        for resource_id, state in registered.items()
+    )
+
+
+def check_scaling_unchanged(
+    before: Mapping[str, Mapping[str, Any]],
+    after: Mapping[str, Mapping[str, Any]],
+    *,
+    stack_name: str,
+) -> None:
+    """The same targets, scheduled actions and policies (ARNs and creation times included: a
+    target deregistered and registered again is not the same)."""
+    for resource_id, state in before.items():
+        now = after.get(resource_id)
+        if now is None:
+            raise RehearsalFailedError(
+                f"{stack_name}: scalable target {resource_id} is gone after the update"
+            )
+        for part in ("target", "scheduled_actions", "policies"):
+            if now[part] != state[part]:
+                raise RehearsalFailedError(
+                    f"{stack_name}: the update changed scalable target {resource_id}'s {part}: "
+                    f"{state[part]} -> {now[part]}"
+                )
+    added = sorted(set(after) - set(before))
+    if added:
+        raise RehearsalFailedError(f"{stack_name}: new scalable targets after the update: {added}")
+
+
+def leftover_scalable_targets(autoscaling: Any, namespace: str = "sagemaker") -> list[str]:
+    """Every scalable target, scheduled action and scaling policy left in ``namespace``."""
+    left = [
+        f"target {t['ResourceId']}"
+        for t in autoscaling.describe_scalable_targets(ServiceNamespace=namespace)[
+            "ScalableTargets"
+        ]
+    ]
+    left += [
+        f"scheduled action {a['ScheduledActionName']}"
+        for a in autoscaling.describe_scheduled_actions(ServiceNamespace=namespace)[
+            "ScheduledActions"
+        ]
+    ]
+    left += [
+        f"policy {p['PolicyName']}"
+        for p in autoscaling.describe_scaling_policies(ServiceNamespace=namespace)[
+            "ScalingPolicies"
+        ]
+    ]
+    return left

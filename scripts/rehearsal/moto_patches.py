@@ -32,6 +32,7 @@ PLACEHOLDER_MARKER = "rehearsal placeholder for unsupported type"
 KMS_TAGS_MARKER = "rehearsal repair: KMS key tags converted for moto"
 UPDATE_ENDPOINT_MARKER = "rehearsal repair: SageMaker UpdateEndpoint emulated for"
 PROPAGATION_MARKER = "rehearsal repair: endpoint moved to its replaced EndpointConfig:"
+AUTOSCALING_MARKER = "rehearsal emulation: Application Auto Scaling in moto's CloudFormation:"
 _announced: set[str] = set()
 
 
@@ -89,6 +90,23 @@ def install_endpoint_repairs() -> None:
     moto_repairs.install()
 
 
+def install_autoscaling_emulation() -> None:
+    """AWS::ApplicationAutoScaling::ScalableTarget and ::ScalingPolicy in moto's CloudFormation,
+    and the serverless provisioned-concurrency dimension (moto_autoscaling.py); announced with
+    what each call created."""
+    from scripts.rehearsal import moto_autoscaling
+
+    labels = {
+        moto_autoscaling.SCALABLE_TARGET_TYPE: "ScalableTarget registered:",
+        moto_autoscaling.SCALING_POLICY_TYPE: "ScalingPolicy put:",
+        "dimension": "dimension accepted:",
+    }
+    moto_autoscaling.on_act = lambda what, detail: announce(
+        AUTOSCALING_MARKER, f"{labels[what]} {detail}"
+    )
+    moto_autoscaling.install()
+
+
 def _no_install() -> None:
     """Installed together with its sibling (install_endpoint_repairs)."""
 
@@ -100,6 +118,11 @@ PATCHES: tuple[EmulatorPatch, ...] = (
     ),
     EmulatorPatch(
         note="endpoint-config-propagation", marker=PROPAGATION_MARKER, install=_no_install
+    ),
+    EmulatorPatch(
+        note="autoscaling-emulated",
+        marker=AUTOSCALING_MARKER,
+        install=install_autoscaling_emulation,
     ),
 )
 

@@ -1,13 +1,14 @@
 """Placeholders for the resource types moto's CloudFormation lacks (the moto server's side).
 
 moto's CloudFormation skips a resource type it does not implement (AWS::CloudWatch::Alarm,
-AWS::SNS::Subscription, AWS::ApplicationAutoScaling::*, ...), and then rejects the whole template
+AWS::SNS::Subscription, ...), and then rejects the whole template
 when another resource reads an attribute of the skipped one ("Template error: instance of
 Fn::GetAtt references undefined resource Alarm", e.g. a dashboard's alarm widget). Here such a
 type gets a placeholder instead: it creates nothing, answers ``Ref`` with a generated name and
 ``Fn::GetAtt`` with a made-up ARN, and logs one ``PLACEHOLDER_MARKER`` line per type, which the
 rehearsal reports as the expected emulator note ``not-emulated``. Types moto implements are
-untouched. moto_patches.install() puts ``resource_class_from_type`` in place.
+untouched, and so are the ones the rehearsal emulates (moto_autoscaling.RESOURCE_CLASSES, once
+installed). moto_patches.install() puts ``resource_class_from_type`` in place.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 from moto.cloudformation import parsing
 from moto.core.common_models import CloudFormationModel
 
+from scripts.rehearsal import moto_autoscaling
 from scripts.rehearsal.moto_patches import PLACEHOLDER_MARKER, announce
 
 
@@ -102,5 +104,7 @@ def resource_class_from_type(resource_type: str) -> Any:
         return _moto_resource_class(resource_type)
     if resource_type in parsing.get_model_map():
         return parsing.get_model_map()[resource_type]
+    if resource_type in moto_autoscaling.RESOURCE_CLASSES:  # emulated: see moto_autoscaling.py
+        return moto_autoscaling.RESOURCE_CLASSES[resource_type]
     announce(PLACEHOLDER_MARKER, resource_type)
     return Placeholder

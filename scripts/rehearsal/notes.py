@@ -32,6 +32,16 @@ NOTES = {
         "reject a template that reads one with Fn::GetAtt; the rehearsal's moto server "
         "(scripts/rehearsal_moto.py) stands in a placeholder that creates nothing"
     ),
+    "autoscaling-emulated": (
+        "moto's CloudFormation has no AWS::ApplicationAutoScaling::ScalableTarget or "
+        "::ScalingPolicy, and its Application Auto Scaling rejects the serverless dimension "
+        "sagemaker:variant:DesiredProvisionedConcurrency: the rehearsal's moto server creates, "
+        "updates and deletes them in moto's own Application Auto Scaling (target, scheduled "
+        "actions, target-tracking policy; scripts/rehearsal/moto_autoscaling.py). moto checks "
+        "neither the endpoint nor the role, and the target's ResourceId names the template's "
+        "EndpointName, not the endpoint moto created (note endpoint-name): the rehearsal proves "
+        "the target's registration and its life across updates, not that it scales"
+    ),
     "endpoint-name": (
         "moto ignores the template's EndpointName and names the endpoint "
         "<stack>-<logical id>-<random>; the rehearsal reads the name from the stack output"

@@ -33,6 +33,7 @@ class Report:
     notes: dict[str, Note] = field(default_factory=dict)
     plan: dict[str, Any] = field(default_factory=dict)
     smoke: dict[str, Any] = field(default_factory=dict)
+    scaling: dict[str, Any] = field(default_factory=dict)  # by stack: registered, update, after
 
     def note(self, key: str, detail: str | None = None) -> None:
         note = self.notes.setdefault(key, Note(key=key, text=NOTES[key]))

@@ -15,12 +15,13 @@ from scripts.rehearsal.drift_steps import DriftSteps
 from scripts.rehearsal.errors import RehearsalFailedError
 from scripts.rehearsal.moto_server import MotoServer
 from scripts.rehearsal.preflight_steps import PreflightSteps
+from scripts.rehearsal.scaling_steps import ScalingSteps
 from scripts.rehearsal.settings import REGION, STACK_NAME_PREFIX
 from scripts.rehearsal.smoke_steps import SmokeSteps
 from scripts.rehearsal.update_steps import UpdateSteps
 
 
-class Rehearsal(CdkSteps, SmokeSteps, DriftSteps, PreflightSteps, UpdateSteps):
+class Rehearsal(CdkSteps, SmokeSteps, DriftSteps, PreflightSteps, ScalingSteps, UpdateSteps):
     """The steps, in order; state the later steps need is kept on the instance."""
 
     def run(self, workdir: Path) -> None:
@@ -36,6 +37,8 @@ class Rehearsal(CdkSteps, SmokeSteps, DriftSteps, PreflightSteps, UpdateSteps):
             self.bootstrap()
             for name in self.stacks:
                 self.deploy(name)
+                if name in self.scaled_stacks():
+                    self.scaling_registered(name)
             for name in self.stacks:
                 with self.step(f"smoke test {name}") as step:
                     step.detail = self.smoke(name)
@@ -46,6 +49,8 @@ class Rehearsal(CdkSteps, SmokeSteps, DriftSteps, PreflightSteps, UpdateSteps):
             self.apply_update(update_stack, plan, template, memory)
             with self.step(f"smoke test {update_stack} after the update") as step:
                 step.detail = self.smoke(update_stack)
+            for name in self.scaled_stacks():
+                self.scaling_survives_update(name, updated=name == update_stack)
             for name in reversed(self.stacks):
                 self.destroy(name)
             self.check_leftovers()
@@ -71,4 +76,5 @@ class Rehearsal(CdkSteps, SmokeSteps, DriftSteps, PreflightSteps, UpdateSteps):
         )
         self.cloudformation = session.client("cloudformation", endpoint_url=self.server.url)
         self.sagemaker = session.client("sagemaker", endpoint_url=self.server.url)
+        self.autoscaling = session.client("application-autoscaling", endpoint_url=self.server.url)
         self.assembly = self.workdir / "cdk.out"

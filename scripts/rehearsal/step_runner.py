@@ -32,6 +32,7 @@ class StepRunner:
     runner: CommandRunner  # runs the CDK CLI and the scripts against the server
     cloudformation: Any  # boto3 clients, pointed at the server
     sagemaker: Any
+    autoscaling: Any  # application-autoscaling
     assembly: Path  # the cloud assembly of app.py (`cdk synth --output`)
 
     def __init__(self, options: argparse.Namespace, report: Report) -> None:

@@ -37,18 +37,24 @@ class UpdateSteps(StepRunner):
 
     updated_assembly: Path  # the update's cloud assembly, from plan_update to apply_update
 
-    def plan_update(self, stack_name: str) -> tuple[UpdatePlan, dict[str, Any], int]:
+    def plan_update(
+        self, stack_name: str, environment: str | None = None, *, main: bool = True
+    ) -> tuple[UpdatePlan, dict[str, Any], int]:
+        """Plan the memory change of ``environment`` (default: --update-environment, with
+        --update-memory); ``main``: the run's update (report.plan), else one more (the scaling
+        step's, one memory size up, in its own cloud assembly)."""
+        environment = environment or self.options.update_environment
         current = serverless_memory_sizes(self.stacks[stack_name].template)
         if len(current) != 1:
             raise RehearsalFailedError(
                 f"{stack_name}: expected one serverless memory size, found {sorted(current)}"
             )
         memory_from = current.pop()
-        memory_to = self.options.update_memory or next_memory_size(memory_from)
-        self.updated_assembly = self.workdir / "cdk.out.update"
+        memory_to = (main and self.options.update_memory) or next_memory_size(memory_from)
+        self.updated_assembly = self.workdir / f"cdk.out.update-{environment}"
         with self.step(f"plan update {stack_name}: {memory_from} -> {memory_to} MB") as step:
             app = f"{shlex.quote(sys.executable)} -m scripts.rehearsal_app"
-            override = f"{MEMORY_OVERRIDE_CONTEXT}={self.options.update_environment}={memory_to}"
+            override = f"{MEMORY_OVERRIDE_CONTEXT}={environment}={memory_to}"
             self.runner.cdk(
                 "synth", "--quiet", "--app", app, "-c", override,
                 "--output", str(self.updated_assembly),
@@ -70,13 +76,17 @@ class UpdateSteps(StepRunner):
                 raise RehearsalFailedError("plan and cdk diff disagree: " + "; ".join(problems))
             if not plan.changes:
                 raise RehearsalFailedError(f"the memory change does not change {stack_name}")
-            self.report.plan = {
+            planned = {
                 "stack": stack_name,
                 "memory_from": memory_from,
                 "memory_to": memory_to,
                 "changes": plan.to_json(),
                 "endpoint_downtime": [change.logical_id for change in plan.endpoint_downtime],
             }
+            if main:
+                self.report.plan = planned
+            else:
+                self.report.scaling.setdefault(stack_name, {})["update"] = planned
             replaced = ", ".join(c.logical_id for c in plan.replaced) or "none"
             modified = ", ".join(c.logical_id for c in plan.with_action(Action.MODIFY)) or "none"
             step.detail = f"replace: {replaced}; modify in place: {modified}"
