@@ -1,7 +1,7 @@
 """The drift step: change an endpoint behind CloudFormation's back, and see the smoke script say so.
 
-After the deploys, the dev endpoint is moved to a hand-made endpoint config (same model, 4096 MB
-instead of the stack's 2048) with SageMaker's UpdateEndpoint, as a person with console access or
+After the deploys, the endpoint is moved to a hand-made endpoint config (same model, 4096 MB, or
+5120 where the stack has 4096) with SageMaker's UpdateEndpoint, as a person with console access or
 a rolled-back update would leave it. The smoke script's live-configuration check must exit 3 and
 name exactly two rows: the endpoint config and the memory. Then the endpoint is put back on the
 stack's config, the smoke script passes again, and the hand-made config is deleted (the leftovers
@@ -36,6 +36,8 @@ class DriftSteps(StepRunner):
             (variant,) = self.sagemaker.describe_endpoint_config(EndpointConfigName=stack_config)[
                 "ProductionVariants"
             ]
+            stack_memory = variant["ServerlessConfig"]["MemorySizeInMB"]
+            hand_made_memory = HAND_MADE_MEMORY_MB if stack_memory != HAND_MADE_MEMORY_MB else 5120
             self.sagemaker.create_endpoint_config(
                 EndpointConfigName=HAND_MADE_CONFIG,
                 ProductionVariants=[
@@ -44,7 +46,7 @@ class DriftSteps(StepRunner):
                         "ModelName": variant["ModelName"],
                         "ServerlessConfig": {
                             **variant["ServerlessConfig"],
-                            "MemorySizeInMB": HAND_MADE_MEMORY_MB,
+                            "MemorySizeInMB": hand_made_memory,
                         },
                     }
                 ],
@@ -52,9 +54,7 @@ class DriftSteps(StepRunner):
             self.sagemaker.update_endpoint(
                 EndpointName=endpoint, EndpointConfigName=HAND_MADE_CONFIG
             )
-            step.detail = (
-                f"UpdateEndpoint {endpoint} -> {HAND_MADE_CONFIG} ({HAND_MADE_MEMORY_MB} MB)"
-            )
+            step.detail = f"UpdateEndpoint {endpoint} -> {HAND_MADE_CONFIG} ({hand_made_memory} MB)"
         with self.step(f"smoke test {stack_name}: drift detected") as step:
             code, report = self._smoke_json(stack_name)
             rows = (report.get("config_check") or {}).get("rows") or []
@@ -69,7 +69,7 @@ class DriftSteps(StepRunner):
                     f"exit {code} with drift in {sorted(drifted)}: {report.get('error')}"
                 )
             memory = drifted["AllTraffic MemorySizeInMB"]
-            if (memory["expected"], memory["live"]) != ("2048", str(HAND_MADE_MEMORY_MB)):
+            if (memory["expected"], memory["live"]) != (str(stack_memory), str(hand_made_memory)):
                 raise RehearsalFailedError(f"memory row: {memory}")
             if drifted["endpoint config"]["live"] != HAND_MADE_CONFIG:
                 raise RehearsalFailedError(f"endpoint config row: {drifted['endpoint config']}")
