@@ -13,6 +13,12 @@ Synthesizes the app exactly as the snapshot tests do (every environment for acco
 
     dev: Endpoint updated in place (SageMaker::EndpointConfig changed: no downtime); ...
     prod: WARNING: Endpoint REPLACED — downtime (EndpointName 'a' -> 'b')
+    prod: monthly cost ...; provisioned concurrency 10.7M -> 14.3M GB-s/month (+33%) ABOVE ...
+
+The cost line (scripts/review_cost.py) estimates each environment's month with scripts.cost from
+the settings read back from the reviewed and the fresh template, with cost/traffic.json and
+cost/prices.json: in money when every price figure is known, else in billed GB-s; a rise of more
+than --cost-increase-threshold (a share, default 0.10) is flagged.
 
 An EndpointConfig change never interrupts traffic (CloudFormation creates the new config and
 updates the Endpoint in place); replacing the Endpoint (a new EndpointName, or a new logical id)
@@ -335,6 +341,15 @@ class _ArgumentParser(argparse.ArgumentParser):
         raise UsageError(message)
 
 
+def _threshold(text: str) -> float:
+    from scripts.review_cost import parse_threshold
+
+    try:
+        return parse_threshold(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _ArgumentParser(
         description="Diff the freshly synthesized templates against the last reviewed ones.",
@@ -352,7 +367,68 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="exit 1 when an Endpoint would be replaced or deleted",
     )
+    parser.add_argument(
+        "--cost-increase-threshold",
+        type=_threshold,
+        default=0.10,
+        metavar="SHARE",
+        help="flag a monthly cost (or billed quantity) rising by more than this share, "
+        "0 to 10 (default: %(default)s, i.e. 10%%)",
+    )
+    parser.add_argument(
+        "--traffic",
+        type=Path,
+        default=Path("cost/traffic.json"),
+        help="traffic profile of the cost lines (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--prices",
+        type=Path,
+        default=Path("cost/prices.json"),
+        help="price file of the cost lines (default: %(default)s)",
+    )
     return parser
+
+
+class _CostInputs:
+    """cost/traffic.json and cost/prices.json, read once (prices per region on first use)."""
+
+    def __init__(self, traffic: Path, prices: Path) -> None:
+        from scripts.cost.cli import _resolve
+        from scripts.cost.errors import CostInputError
+        from scripts.cost.traffic import load_traffic
+
+        self.traffic_path, self.prices_path = traffic, _resolve(prices)
+        try:
+            self.traffic = load_traffic(_resolve(traffic))
+        except CostInputError as error:
+            raise UsageError(str(error)) from None
+
+    def line(
+        self, name: str, old: Template | None, new: Template | None, threshold: float
+    ) -> str | None:
+        from scripts.cost.cli import DEFAULT_REGION
+        from scripts.cost.errors import CostInputError
+        from scripts.cost.prices import load_prices
+        from scripts.review_cost import review_cost
+        from stacks.config import ENVIRONMENTS
+
+        configured = {environment.name: environment for environment in ENVIRONMENTS}
+        region = getattr(configured.get(name), "region", None) or DEFAULT_REGION
+        try:
+            prices = load_prices(self.prices_path, region=region)
+        except CostInputError as error:
+            raise UsageError(str(error)) from None
+        line, _flagged = review_cost(
+            name=name,
+            old=old,
+            new=new,
+            traffic=self.traffic,
+            prices=prices,
+            threshold=threshold,
+            traffic_path=self.traffic_path,
+        )
+        return line
 
 
 def main(
@@ -363,6 +439,7 @@ def main(
 ) -> int:
     try:
         options = build_parser().parse_args(argv)
+        cost = _CostInputs(options.traffic, options.prices)
         with tempfile.TemporaryDirectory(prefix="review-") as work:
             assembly = Path(work) / "cdk.out"
             fresh = synthesize_into(assembly)
@@ -384,6 +461,9 @@ def main(
                     print(output, end="\n\n")
                 line, review = summary_line(name, old, new, cdk_says_replace=cdk_says_replace)
                 summaries.append(line)
+                cost_line = cost.line(name, old, new, options.cost_increase_threshold)
+                if cost_line is not None:
+                    summaries.append(cost_line)
                 interrupted |= review.interrupts
     except UsageError as error:
         print(f"error: {error}", file=sys.stderr)

@@ -236,7 +236,10 @@ def test_main_prints_each_diff_then_one_summary_line_each(
     assert [baseline for _, baseline in diffed] == [reviewed[name] for name in names]
     assert "=== prod (Stack-prod) ===\n(cdk diff of Stack-prod)" in out
     summary = out.split("Summary (against the snapshots in the working tree):\n")[1]
-    assert summary.splitlines() == [
+    cost_lines = [line for line in summary.splitlines() if ": monthly cost " in line]
+    assert [line.split(":")[0] for line in cost_lines] == ["  dev", "  staging", "  prod"]
+    assert all("(+0%)" in line and "THRESHOLD" not in line for line in cost_lines)
+    assert [line for line in summary.splitlines() if line not in cost_lines] == [
         "  dev: no changes",
         "  staging: no changes",
         "  prod: WARNING: Endpoint REPLACED — downtime (EndpointName "
