@@ -80,14 +80,15 @@ def _build_classes() -> tuple[type, ...]:
     moto's CloudFormation reaches them only through the rehearsal's resource_class_from_type
     (moto_placeholders.py), and only calls these methods."""
 
-    class ScalableTarget:
-        """A registered scalable target and the scheduled actions of its template."""
+    class EmulatedResource:
+        """What moto's CloudFormation calls on every resource: one attribute, by name."""
 
-        def __init__(self, properties: dict[str, Any], account_id: str, region_name: str):
-            self.properties = properties
-            self.account_id = account_id
-            self.region_name = region_name
-            self.key = tuple(str(properties.get(key)) for key in _TARGET_KEYS)
+        RESOURCE_TYPE = ""
+        ATTRIBUTE = ""  # the one Fn::GetAtt attribute, equal to the physical id
+
+        @property
+        def physical_resource_id(self) -> str:
+            raise NotImplementedError
 
         @staticmethod
         def cloudformation_name_type() -> str:
@@ -96,24 +97,36 @@ def _build_classes() -> tuple[type, ...]:
         def is_created(self) -> bool:
             return True
 
-        @staticmethod
-        def cloudformation_type() -> str:
-            return SCALABLE_TARGET_TYPE
+        @classmethod
+        def cloudformation_type(cls) -> str:
+            return cls.RESOURCE_TYPE
 
         @classmethod
         def has_cfn_attr(cls, attr: str) -> bool:
-            return attr == "Id"
-
-        @property
-        def physical_resource_id(self) -> str:
-            return target_id(*self.key)
+            return attr == cls.ATTRIBUTE
 
         def get_cfn_attribute(self, attribute_name: str) -> str:
-            if attribute_name == "Id":
+            if attribute_name == self.ATTRIBUTE:
                 return self.physical_resource_id
             from moto.cloudformation.exceptions import UnformattedGetAttTemplateException
 
             raise UnformattedGetAttTemplateException()
+
+    class ScalableTarget(EmulatedResource):
+        """A registered scalable target and the scheduled actions of its template."""
+
+        RESOURCE_TYPE = SCALABLE_TARGET_TYPE
+        ATTRIBUTE = "Id"
+
+        def __init__(self, properties: dict[str, Any], account_id: str, region_name: str):
+            self.properties = properties
+            self.account_id = account_id
+            self.region_name = region_name
+            self.key = tuple(str(properties.get(key)) for key in _TARGET_KEYS)
+
+        @property
+        def physical_resource_id(self) -> str:
+            return target_id(*self.key)
 
         def register(self, previous: dict[str, Any] | None = None) -> None:
             backend = _backend(self.account_id, self.region_name)
@@ -197,8 +210,11 @@ def _build_classes() -> tuple[type, ...]:
         ) -> None:
             """Unused: moto deletes through ``delete()``."""
 
-    class ScalingPolicy:
+    class ScalingPolicy(EmulatedResource):
         """A scaling policy on a registered scalable target."""
+
+        RESOURCE_TYPE = SCALING_POLICY_TYPE
+        ATTRIBUTE = "Arn"
 
         def __init__(self, properties: dict[str, Any], account_id: str, region_name: str):
             self.account_id = account_id
@@ -221,31 +237,9 @@ def _build_classes() -> tuple[type, ...]:
             )
             on_act(SCALING_POLICY_TYPE, f"{self.name} ({policy_type})")
 
-        @staticmethod
-        def cloudformation_name_type() -> str:
-            return ""
-
-        def is_created(self) -> bool:
-            return True
-
-        @staticmethod
-        def cloudformation_type() -> str:
-            return SCALING_POLICY_TYPE
-
-        @classmethod
-        def has_cfn_attr(cls, attr: str) -> bool:
-            return attr == "Arn"
-
         @property
         def physical_resource_id(self) -> str:
             return str(self.policy.policy_arn)
-
-        def get_cfn_attribute(self, attribute_name: str) -> str:
-            if attribute_name == "Arn":
-                return self.physical_resource_id
-            from moto.cloudformation.exceptions import UnformattedGetAttTemplateException
-
-            raise UnformattedGetAttTemplateException()
 
         def delete(self, account_id: str, region_name: str) -> None:
             from moto.applicationautoscaling.models import FakeApplicationAutoscalingPolicy
