@@ -247,3 +247,30 @@ def test_main_flags_a_rise_in_the_summary_and_reads_the_price_option(
     assert review_diff.main(args, synthesize_into=synthesize_into) == 0
     (dev,) = [line for line in capsys.readouterr().out.splitlines() if "dev: monthly cost" in line]
     assert " USD/month (+99%) ABOVE THE 10% THRESHOLD" in dev  # data processed is unchanged
+
+
+def test_fail_on_cost_increase_exits_1_only_when_flagged(
+    capsys: pytest.CaptureFixture[str], reviewed: dict[str, dict[str, Any]]
+) -> None:
+    fresh = copy.deepcopy(reviewed)
+    _serverless(fresh["dev"])["MemorySizeInMB"] = 4096  # dev's on-demand GB-s double
+
+    def synthesize_into(outdir: Path) -> dict[str, Path]:
+        outdir.mkdir()
+        paths = {}
+        for name, template in fresh.items():
+            paths[name] = outdir / f"Stack-{name}.template.json"
+            paths[name].write_text(json.dumps(template))
+        return paths
+
+    flag = ["--summary-only", "--fail-on-cost-increase"]
+    assert review_diff.main(flag, synthesize_into=synthesize_into) == 1
+    out = capsys.readouterr().out
+    assert "ABOVE THE 10% THRESHOLD" in out
+    assert "Failing: a monthly cost rose above the threshold (--fail-on-cost-increase)" in out
+    # The same rise under a higher threshold, or without the option: exit 0.
+    higher = [*flag, "--cost-increase-threshold", "1.5"]
+    assert review_diff.main(higher, synthesize_into=synthesize_into) == 0
+    assert "Failing" not in capsys.readouterr().out
+    assert review_diff.main(["--summary-only"], synthesize_into=synthesize_into) == 0
+    assert "ABOVE THE 10% THRESHOLD" in capsys.readouterr().out
