@@ -96,11 +96,15 @@ def test_right_size_writes_the_chart_from_its_measurement(
 
     monkeypatch.setattr(right_size, "measure", fake_measure)
     chart = tmp_path / "size.png"
-    assert right_size.main(["--chart", str(chart)]) == 0
+    _prices(tmp_path, None)
+    null_prices = ["--prices", str(tmp_path / "prices.json")]
+    assert right_size.main(["--chart", str(chart), *null_prices]) == 0
     out = capsys.readouterr().out
-    # The checked-in prices have no on-demand figure: the chart says GB-seconds.
-    assert f"chart: {chart} (cost per million requests in billed GB-seconds" in out
+    assert f"chart: {chart} (cost per million requests in billed GB-seconds, price missing)" in out
     assert chart.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    _prices(tmp_path, 0.00002)
+    assert right_size.main(["--chart", str(chart), *null_prices]) == 0
+    assert f"chart: {chart} (cost per million requests in money)" in capsys.readouterr().out
 
     bad = tmp_path / "bad.json"
     bad.write_text("{")

@@ -64,9 +64,10 @@ def write_chart(
         axes.set_xlabel("requests per month")
         axes.set_ylabel(f"monthly cost, on demand ({prices.currency})")
         read = sorted({prices.figures[name].read_on for name in NEEDED})
+        secondary = any(prices.figures[name].source_kind == "secondary" for name in NEEDED)
         axes.set_title(
             f"{label}: {traffic.mean_duration_ms:g} ms per request, prices {prices.region} "
-            f"read {', '.join(read)}"
+            f"read {', '.join(read)}" + (" (SECONDARY sources)" if secondary else "")
         )
         axes.legend(title="MemorySizeInMB")
         axes.grid(visible=True, alpha=0.3)

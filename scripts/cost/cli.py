@@ -173,6 +173,15 @@ def render(result: Estimate, *, prices: RegionPrices, prices_path: str) -> str:
         )
     else:
         lines.append(f"  {'total per month':<73} {_money(result.total, currency)}")
+    secondary = sorted(
+        {item.figure for item in result.items if prices.figures[item.figure].value is not None}
+        & {name for name, figure in prices.figures.items() if figure.source_kind == "secondary"}
+    )
+    if secondary:
+        lines.append(
+            f"  uses SECONDARY price figures (a third party quoting AWS): {', '.join(secondary)}; "
+            "check them on AWS's pricing page"
+        )
     if result.ranged:
         lines.append(
             "  a..b: a at the scheduled minimum of provisioned concurrency, b with target "

@@ -97,11 +97,11 @@ def write_size_chart(
         )
         cost.set_ylim(bottom=0)
         cost.set_ylabel(points.label)
-        source = (
-            f"on demand, prices {prices.region} read {prices.figures[PRICE].read_on}"
-            if points.money and prices is not None
-            else f"no money: {PRICE} is missing"
-        )
+        source = f"no money: {PRICE} is missing"
+        if points.money and prices is not None:
+            used = prices.figures[PRICE]
+            kind = " (SECONDARY source)" if used.source_kind == "secondary" else ""
+            source = f"on demand, price {prices.region} read {used.read_on}{kind}"
         cost.set_title(f"compute at the p50, data processed not included\n({source})")
         cost.legend(loc="upper left")
         save(fig, path)
