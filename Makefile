@@ -43,7 +43,7 @@ help:
 	@echo "make sample-model     rebuild model/model.tar.gz from the offline sample data"
 	@echo "make serve            serve model/model.tar.gz on http://127.0.0.1:8080 (MODEL=, PORT=)"
 	@echo "make bench            measure synth cost, scaling, test-suite time, local server (table)"
-	@echo "make size             recommend MemorySizeInMB from peak memory under load (MODEL=, CONCURRENCY=)"
+	@echo "make size             recommend MemorySizeInMB from peak memory under load, chart to build/ (MODEL=, CONCURRENCY=, SIZE_CHART=)"
 	@echo "make preflight ENV=e  with AWS credentials: does e's deploy fit the account's serverless"
 	@echo "                      concurrency quota? (PREFLIGHT_ARGS=\"--json --region ...\")"
 	@echo "make cost             monthly cost estimate per environment from cost/traffic.json and"
@@ -107,8 +107,11 @@ serve: $(PY_STAMP)
 # Right-size memory: the model in the local server under CONCURRENCY requests in flight.
 CONCURRENCY ?= 5
 
+# The chart (latency and cost per million requests against memory size) goes to build/.
+SIZE_CHART ?= build/size-chart.png
+
 size: $(PY_STAMP)
-	$(VENV)/bin/python -m scripts.right_size --model "$(MODEL)" --concurrency "$(CONCURRENCY)" $(SIZE_ARGS)
+	$(VENV)/bin/python -m scripts.right_size --model "$(MODEL)" --concurrency "$(CONCURRENCY)" --chart "$(SIZE_CHART)" $(SIZE_ARGS)
 
 # Does an environment's deploy fit the account's serverless concurrency quota? Needs credentials.
 # Instance-profile credentials need EC2 metadata, which this Makefile turns off for offline synth.

@@ -29,6 +29,7 @@ from stacks.config import EnvironmentConfig
 Template = Mapping[str, Any]
 ENDPOINT_CONFIG = "AWS::SageMaker::EndpointConfig"
 SCALABLE_TARGET = "AWS::ApplicationAutoScaling::ScalableTarget"
+SCALING_POLICY = "AWS::ApplicationAutoScaling::ScalingPolicy"
 PROVISIONED_DIMENSION = "sagemaker:variant:DesiredProvisionedConcurrency"
 DEFAULT_THRESHOLD = 0.10
 MAX_THRESHOLD = 10.0
@@ -102,6 +103,14 @@ def _scaling(resources: Mapping[str, Any]) -> ProvisionedConcurrencyScaling | No
     if len(targets) > 1:
         raise TemplateSettingsError(f"{len(targets)} provisioned-concurrency ScalableTargets")
     target = targets[0]
+    # Target tracking decides the estimate's upper bound (scaled out to the maximum in effect).
+    tracking = [
+        r.get("Properties", {}).get("TargetTrackingScalingPolicyConfiguration", {})
+        for r in resources.values()
+        if r.get("Type") == SCALING_POLICY
+        and r.get("Properties", {}).get("PolicyType") == "TargetTrackingScaling"
+    ]
+    target_value = tracking[0].get("TargetValue") if tracking else None
     schedules = []
     for index, action in enumerate(target.get("ScheduledActions", [])):
         where = f"ScheduledActions[{index}].ScalableTargetAction"
@@ -119,7 +128,9 @@ def _scaling(resources: Mapping[str, Any]) -> ProvisionedConcurrencyScaling | No
     return ProvisionedConcurrencyScaling(
         min_provisioned_concurrency=_int(target.get("MinCapacity"), "MinCapacity"),
         max_provisioned_concurrency=_int(target.get("MaxCapacity"), "MaxCapacity"),
-        target_utilization=None,  # not used by the estimate: it counts the minimum in effect
+        target_utilization=(
+            None if not isinstance(target_value, int | float) else float(target_value)
+        ),
         schedules=tuple(schedules),
     )
 

@@ -27,7 +27,8 @@ keeps the same name fails, because CloudFormation creates the new endpoint befor
 old one.
 
 Exit codes: 0 reviewed; 1 an Endpoint would be replaced or deleted and --fail-on-replacement was
-given; 2 usage or configuration error (unknown revision, no Node.js, invalid configuration).
+given, or a cost line is flagged and --fail-on-cost-increase was given; 2 usage or configuration
+error (unknown revision, no Node.js, invalid configuration).
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ from pathlib import Path
 from typing import Any
 
 EXIT_OK, EXIT_REPLACED, EXIT_USAGE = 0, 1, 2
+EXIT_COST_INCREASE = 1  # like a replacement: a person has to look
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SNAPSHOT_DIR = Path("tests/__snapshots__/test_snapshots")
 ENDPOINT = "AWS::SageMaker::Endpoint"
@@ -353,7 +355,8 @@ def _threshold(text: str) -> float:
 def build_parser() -> argparse.ArgumentParser:
     parser = _ArgumentParser(
         description="Diff the freshly synthesized templates against the last reviewed ones.",
-        epilog="Exit codes: 0 reviewed, 1 endpoint replaced with --fail-on-replacement, 2 usage.",
+        epilog="Exit codes: 0 reviewed, 1 endpoint replaced with --fail-on-replacement or cost "
+        "flagged with --fail-on-cost-increase, 2 usage.",
     )
     parser.add_argument(
         "--base",
@@ -374,6 +377,11 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SHARE",
         help="flag a monthly cost (or billed quantity) rising by more than this share, "
         "0 to 10 (default: %(default)s, i.e. 10%%)",
+    )
+    parser.add_argument(
+        "--fail-on-cost-increase",
+        action="store_true",
+        help="exit 1 when a cost line is flagged above --cost-increase-threshold",
     )
     parser.add_argument(
         "--traffic",
@@ -406,7 +414,8 @@ class _CostInputs:
 
     def line(
         self, name: str, old: Template | None, new: Template | None, threshold: float
-    ) -> str | None:
+    ) -> tuple[str | None, bool]:
+        """The cost line of ``name`` (None: no endpoint) and whether it is flagged."""
         from scripts.cost.cli import DEFAULT_REGION
         from scripts.cost.errors import CostInputError
         from scripts.cost.prices import load_prices
@@ -419,7 +428,7 @@ class _CostInputs:
             prices = load_prices(self.prices_path, region=region)
         except CostInputError as error:
             raise UsageError(str(error)) from None
-        line, _flagged = review_cost(
+        return review_cost(
             name=name,
             old=old,
             new=new,
@@ -428,7 +437,6 @@ class _CostInputs:
             threshold=threshold,
             traffic_path=self.traffic_path,
         )
-        return line
 
 
 def main(
@@ -444,7 +452,7 @@ def main(
             assembly = Path(work) / "cdk.out"
             fresh = synthesize_into(assembly)
             summaries: list[str] = []
-            interrupted = False
+            interrupted = cost_flagged = False
             for name, template_path in fresh.items():
                 old = read_baseline(name, base=options.base)
                 new = json.loads(template_path.read_text())
@@ -461,9 +469,10 @@ def main(
                     print(output, end="\n\n")
                 line, review = summary_line(name, old, new, cdk_says_replace=cdk_says_replace)
                 summaries.append(line)
-                cost_line = cost.line(name, old, new, options.cost_increase_threshold)
+                cost_line, flagged = cost.line(name, old, new, options.cost_increase_threshold)
                 if cost_line is not None:
                     summaries.append(cost_line)
+                cost_flagged |= flagged
                 interrupted |= review.interrupts
     except UsageError as error:
         print(f"error: {error}", file=sys.stderr)
@@ -472,7 +481,12 @@ def main(
     print(f"Summary (against the {against}):")
     for line in summaries:
         print(f"  {line}")
-    return EXIT_REPLACED if interrupted and options.fail_on_replacement else EXIT_OK
+    if interrupted and options.fail_on_replacement:
+        return EXIT_REPLACED
+    if cost_flagged and options.fail_on_cost_increase:
+        print("Failing: a monthly cost rose above the threshold (--fail-on-cost-increase)")
+        return EXIT_COST_INCREASE
+    return EXIT_OK
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 
     python -m scripts.right_size [--model model/model.tar.gz] [--payload-file rows.csv]
                                  [--concurrency 5] [--requests 500] [--headroom 1.5] [--json]
+                                 [--chart build/size-chart.png]
 
 Run it from the project root (`make size`).
 
@@ -375,7 +376,54 @@ def build_parser() -> argparse.ArgumentParser:
         help="worker processes, each with the model, in the container (default 1)",
     )
     parser.add_argument("--json", action="store_true", help="print one JSON document on stdout")
+    parser.add_argument(
+        "--chart",
+        type=Path,
+        help="also write a PNG: the measured latency, and on-demand compute per million "
+        "requests (or billed GB-seconds without a price), against memory size",
+    )
+    parser.add_argument(
+        "--prices",
+        type=Path,
+        default=PROJECT_ROOT / "cost" / "prices.json",
+        help="price file of the chart (default: cost/prices.json)",
+    )
+    parser.add_argument(
+        "--region", default="us-east-1", help="region of the chart's prices (default us-east-1)"
+    )
     return parser
+
+
+def write_chart(
+    options: argparse.Namespace, measurement: Measurement, recommendation: Recommendation
+) -> str:
+    """Write --chart; the line to print. UsageError for a price file that cannot be read."""
+    from scripts.cost.errors import CostInputError
+    from scripts.cost.prices import load_prices
+    from scripts.cost.size_chart import SizeChartInput, write_size_chart
+
+    load = measurement.load
+    if load.p50_ms is None or load.p95_ms is None:
+        return "chart: not written, the load run has no latencies"
+    try:
+        prices = load_prices(options.prices, region=options.region)
+    except CostInputError as error:
+        raise UsageError(f"--prices: {error}") from None
+    points = write_size_chart(
+        options.chart,
+        measured=SizeChartInput(
+            p50_ms=load.p50_ms,
+            p95_ms=load.p95_ms,
+            concurrency=load.concurrency,
+            requests=load.requests,
+            required_mb=recommendation.required_mb,
+            recommended_mb=recommendation.memory_size_in_mb,
+        ),
+        prices=prices,
+        title=Path(measurement.model).name,
+    )
+    unit = "money" if points.money else "billed GB-seconds, price missing"
+    return f"chart: {options.chart} (cost per million requests in {unit})"
 
 
 def _read_payload_file(path: Path) -> bytes:
@@ -489,6 +537,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         container_baseline_mb=options.container_baseline_mb,
         workers=options.workers,
     )
+    chart_line = None
+    if options.chart is not None:
+        try:
+            chart_line = write_chart(options, measurement, recommendation)
+        except UsageError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return EXIT_USAGE
     if options.json:
         document = {
             "measurement": asdict(measurement),
@@ -497,6 +552,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(json.dumps(document, indent=2, sort_keys=True))
     else:
         print("\n".join(format_report(measurement, recommendation)))
+    if chart_line is not None:
+        print(chart_line, file=sys.stderr if options.json else sys.stdout)
     return EXIT_OK if recommendation.memory_size_in_mb is not None else EXIT_FAILURE
 
 

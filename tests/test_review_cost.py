@@ -32,8 +32,25 @@ def traffic(project_root: Path) -> dict[str, Traffic]:
 
 
 @pytest.fixture(scope="module")
-def null_prices(project_root: Path) -> RegionPrices:
-    return load_prices(project_root / "cost" / "prices.json", region="us-east-1")
+def null_price_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Every figure null (the review compares billed GB-s), whatever cost/prices.json holds."""
+    figure = {"value": None, "source": "https://example.com/prices", "read_on": "2026-12-01"}
+    path = tmp_path_factory.mktemp("null") / "prices.json"
+    path.write_text(
+        json.dumps(
+            {
+                "regions": {
+                    "us-east-1": {"currency": "USD", "figures": dict.fromkeys(FIGURES, figure)}
+                }
+            }
+        )
+    )
+    return path
+
+
+@pytest.fixture(scope="module")
+def null_prices(null_price_file: Path) -> RegionPrices:
+    return load_prices(null_price_file, region="us-east-1")
 
 
 @pytest.fixture
@@ -222,6 +239,7 @@ def test_main_flags_a_rise_in_the_summary_and_reads_the_price_option(
     capsys: pytest.CaptureFixture[str],
     reviewed: dict[str, dict[str, Any]],
     price_file: Path,
+    null_price_file: Path,
 ) -> None:
     fresh = copy.deepcopy(reviewed)
     _serverless(fresh["dev"])["MemorySizeInMB"] = 4096
@@ -234,7 +252,7 @@ def test_main_flags_a_rise_in_the_summary_and_reads_the_price_option(
             paths[name].write_text(json.dumps(template))
         return paths
 
-    args = ["--summary-only", "--cost-increase-threshold", "0.5"]
+    args = ["--summary-only", "--cost-increase-threshold", "0.5", "--prices", str(null_price_file)]
     assert review_diff.main(args, synthesize_into=synthesize_into) == 0
     lines = capsys.readouterr().out.splitlines()
     (dev,) = [line for line in lines if line.startswith("  dev: monthly cost")]
@@ -247,3 +265,30 @@ def test_main_flags_a_rise_in_the_summary_and_reads_the_price_option(
     assert review_diff.main(args, synthesize_into=synthesize_into) == 0
     (dev,) = [line for line in capsys.readouterr().out.splitlines() if "dev: monthly cost" in line]
     assert " USD/month (+99%) ABOVE THE 10% THRESHOLD" in dev  # data processed is unchanged
+
+
+def test_fail_on_cost_increase_exits_1_only_when_flagged(
+    capsys: pytest.CaptureFixture[str], reviewed: dict[str, dict[str, Any]], price_file: Path
+) -> None:
+    fresh = copy.deepcopy(reviewed)
+    _serverless(fresh["dev"])["MemorySizeInMB"] = 4096  # dev's on-demand GB-s double
+
+    def synthesize_into(outdir: Path) -> dict[str, Path]:
+        outdir.mkdir()
+        paths = {}
+        for name, template in fresh.items():
+            paths[name] = outdir / f"Stack-{name}.template.json"
+            paths[name].write_text(json.dumps(template))
+        return paths
+
+    flag = ["--summary-only", "--fail-on-cost-increase", "--prices", str(price_file)]
+    assert review_diff.main(flag, synthesize_into=synthesize_into) == 1
+    out = capsys.readouterr().out
+    assert "ABOVE THE 10% THRESHOLD" in out
+    assert "Failing: a monthly cost rose above the threshold (--fail-on-cost-increase)" in out
+    # The same rise under a higher threshold, or without the option: exit 0.
+    higher = [*flag, "--cost-increase-threshold", "1.5"]
+    assert review_diff.main(higher, synthesize_into=synthesize_into) == 0
+    assert "Failing" not in capsys.readouterr().out
+    assert review_diff.main(flag[:1] + flag[2:], synthesize_into=synthesize_into) == 0
+    assert "ABOVE THE 10% THRESHOLD" in capsys.readouterr().out

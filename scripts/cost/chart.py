@@ -1,7 +1,6 @@
 """A chart: monthly on-demand cost against requests per month, one line per memory size.
 
-Deterministic: the Agg backend, fixed size and DPI, and no ``Software`` entry in the PNG's
-metadata (matplotlib writes no timestamp into a PNG), so the same inputs give the same bytes.
+Deterministic (same inputs, same bytes): see plotting.py.
 """
 
 from __future__ import annotations
@@ -10,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .estimate import BYTES_PER_GB
+from .plotting import figure, save
 from .prices import RegionPrices
 from .traffic import Traffic
 
@@ -53,31 +53,23 @@ def write_chart(
         return ChartResult(
             path=None, message=f"chart: not written, missing price figure(s): {', '.join(missing)}"
         )
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from matplotlib import pyplot
-
     steps = [max_requests * step / REQUEST_STEPS for step in range(REQUEST_STEPS + 1)]
-    figure, axes = pyplot.subplots(figsize=(8, 5), dpi=100)
-    for memory in MEMORY_SIZES_MB:
-        costs = [
-            on_demand_cost(requests=r, memory_mb=memory, traffic=traffic, prices=prices)
-            for r in steps
-        ]
-        axes.plot(steps, costs, label=f"{memory} MB")
-    axes.set_xlabel("requests per month")
-    axes.set_ylabel(f"monthly cost, on demand ({prices.currency})")
-    read = sorted({prices.figures[name].read_on for name in NEEDED})
-    axes.set_title(
-        f"{label}: {traffic.mean_duration_ms:g} ms per request, prices {prices.region} "
-        f"read {', '.join(read)}",
-        fontsize=9,
-    )
-    axes.legend(title="MemorySizeInMB")
-    axes.grid(visible=True, alpha=0.3)
-    figure.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path, format="png", metadata={"Software": None})
-    pyplot.close(figure)
+    with figure(width=8, height=5) as (fig, axes):
+        for memory in MEMORY_SIZES_MB:
+            costs = [
+                on_demand_cost(requests=r, memory_mb=memory, traffic=traffic, prices=prices)
+                for r in steps
+            ]
+            axes.plot(steps, costs, label=f"{memory} MB")
+        axes.set_xlabel("requests per month")
+        axes.set_ylabel(f"monthly cost, on demand ({prices.currency})")
+        read = sorted({prices.figures[name].read_on for name in NEEDED})
+        secondary = any(prices.figures[name].source_kind == "secondary" for name in NEEDED)
+        axes.set_title(
+            f"{label}: {traffic.mean_duration_ms:g} ms per request, prices {prices.region} "
+            f"read {', '.join(read)}" + (" (SECONDARY sources)" if secondary else "")
+        )
+        axes.legend(title="MemorySizeInMB")
+        axes.grid(visible=True, alpha=0.3)
+        save(fig, path)
     return ChartResult(path=path, message=f"chart: {path}")

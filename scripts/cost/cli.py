@@ -11,7 +11,7 @@ from typing import TextIO
 from stacks.config import ENVIRONMENTS, PROJECT_ROOT, EnvironmentConfig
 
 from .errors import EXIT_BAD_INPUT, EXIT_OK, CostInputError
-from .estimate import Estimate, estimate
+from .estimate import Estimate, LineItem, estimate
 from .prices import FIGURES, RegionPrices, load_prices
 from .traffic import load_traffic
 
@@ -28,6 +28,8 @@ def _parser() -> argparse.ArgumentParser:
         description="Monthly cost estimate per environment from stacks/config.py, a traffic "
         "profile and a price file. Exit 0: estimated (a missing price is reported, with no "
         "total); 2: an input file or option is wrong.",
+        epilog="Also: python -m scripts.cost refresh-prices --region R (rewrite the region's "
+        "prices from the AWS Price List API; needs credentials; see docs/cost.md).",
     )
     parser.add_argument("--env", action="append", help="only this environment (repeatable)")
     parser.add_argument("--traffic", type=Path, default=DEFAULT_TRAFFIC, help="%(default)s")
@@ -55,6 +57,11 @@ def main(
 ) -> int:
     out = out or sys.stdout
     err = err or sys.stderr
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["refresh-prices"]:
+        from .refresh import main as refresh_main
+
+        return refresh_main(argv[1:], out=out, err=err)
     args = _parser().parse_args(argv)
     try:
         selected = _select(environments, args.env)
@@ -131,6 +138,20 @@ def _money(value: float, currency: str) -> str:
     return f"{value:,.2f} {currency}"
 
 
+def _item_line(item: LineItem, currency: str) -> str:
+    """One line item; ``a..b`` when provisioned concurrency's upper bound changes it."""
+    quantity = f"{item.quantity:,.3f}"
+    if item.ranged:
+        quantity += f"..{item.quantity_max:,.3f}"
+    if item.cost is None:
+        cost = f"n/a: price missing ({item.figure})"
+    elif item.ranged and item.cost_max is not None:
+        cost = f"{item.cost:,.2f}..{_money(item.cost_max, currency)}"
+    else:
+        cost = _money(item.cost, currency)
+    return f"  {item.label:<52} {quantity:>16} {item.unit:<4} {cost}"
+
+
 def render(result: Estimate, *, prices: RegionPrices, prices_path: str) -> str:
     """The report of one environment: items, total (or what is missing), assumptions, sources."""
     currency = prices.currency
@@ -138,13 +159,7 @@ def render(result: Estimate, *, prices: RegionPrices, prices_path: str) -> str:
         f"{result.environment}: {result.memory_gb:g} GB, {result.requests_per_month:,.0f} "
         f"requests per month, region {prices.region}"
     ]
-    for item in result.items:
-        cost = (
-            _money(item.cost, currency)
-            if item.cost is not None
-            else f"n/a: price missing ({item.figure})"
-        )
-        lines.append(f"  {item.label:<52} {item.quantity:>16,.3f} {item.unit:<4} {cost}")
+    lines += [_item_line(item, currency) for item in result.items]
     if result.total is None:
         lines.append(
             "  total: not computed, missing price figure(s): "
@@ -152,8 +167,26 @@ def render(result: Estimate, *, prices: RegionPrices, prices_path: str) -> str:
             + f" (null in {prices_path} regions.{prices.region}.figures; enter them from the "
             "source page with its URL and the date you read it)"
         )
+    elif result.ranged and result.total_max is not None:
+        lines.append(
+            f"  {'total per month':<73} {result.total:,.2f}..{_money(result.total_max, currency)}"
+        )
     else:
         lines.append(f"  {'total per month':<73} {_money(result.total, currency)}")
+    secondary = sorted(
+        {item.figure for item in result.items if prices.figures[item.figure].value is not None}
+        & {name for name, figure in prices.figures.items() if figure.source_kind == "secondary"}
+    )
+    if secondary:
+        lines.append(
+            f"  uses SECONDARY price figures (a third party quoting AWS): {', '.join(secondary)}; "
+            "check them on AWS's pricing page"
+        )
+    if result.ranged:
+        lines.append(
+            "  a..b: a at the scheduled minimum of provisioned concurrency, b with target "
+            "tracking scaled out to the maximum in effect all month (the most it can bill)"
+        )
     if result.provisioned_hours:
         hours = ", ".join(
             f"{h:.1f} h at {level:g}" for level, h in result.provisioned_hours.items()
@@ -169,7 +202,12 @@ def render(result: Estimate, *, prices: RegionPrices, prices_path: str) -> str:
             continue
         figure = prices.figures[name]
         value = "MISSING (null)" if figure.value is None else f"{figure.value:g} {currency}"
-        lines.append(f"    {name}: {value}; source {figure.source}, read {figure.read_on}")
+        kind = {"secondary": " (SECONDARY: a third party quoting AWS)", "primary": ""}.get(
+            figure.source_kind, f" ({figure.source_kind})"
+        )
+        lines.append(f"    {name}: {value}; source{kind} {figure.source}, read {figure.read_on}")
+        if figure.query:
+            lines.append(f"      query: {figure.query}")
         if figure.note and figure.note not in notes_shown:
             lines.append(f"      note: {figure.note}")
             notes_shown.add(figure.note)

@@ -28,6 +28,13 @@ class LineItem:
     unit: str  # what quantity counts, e.g. "GB-s"
     figure: str  # the price figure it is multiplied by
     cost: float | None  # None when the figure is missing
+    # At the upper bound of provisioned concurrency (target tracking fully scaled out).
+    quantity_max: float | None = None  # None: the same as quantity
+    cost_max: float | None = None
+
+    @property
+    def ranged(self) -> bool:
+        return self.quantity_max is not None and self.quantity_max != self.quantity
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -46,6 +53,20 @@ class Estimate:
         if self.missing:
             return None
         return sum(item.cost or 0.0 for item in self.items)
+
+    @property
+    def total_max(self) -> float | None:
+        """The total with provisioned concurrency at its upper bound (None: a figure missing)."""
+        if self.missing:
+            return None
+        return sum(
+            (item.cost_max if item.cost_max is not None else item.cost) or 0.0
+            for item in self.items
+        )
+
+    @property
+    def ranged(self) -> bool:
+        return any(item.ranged for item in self.items)
 
 
 def weekly_concurrency(*, environment: EnvironmentConfig, traffic: Traffic) -> WeeklyConcurrency:
@@ -74,51 +95,44 @@ def estimate(*, environment: EnvironmentConfig, traffic: Traffic, prices: Region
     memory_gb = environment.memory_size_in_mb / 1024
     weekly = weekly_concurrency(environment=environment, traffic=traffic)
     per_hour = _requests_by_hour_of_week(traffic)
-    duration_s = traffic.mean_duration_ms / 1000
-    on_demand_s = provisioned_s = 0.0
-    for requests, level in zip(per_hour, weekly.by_hour, strict=True):
-        busy = requests * duration_s
-        served = min(busy, level * SECONDS_PER_HOUR)
-        provisioned_s += served
-        on_demand_s += busy - served
-    on_demand_s *= WEEKS_PER_MONTH
-    provisioned_s *= WEEKS_PER_MONTH
-    configured_s = sum(weekly.by_hour) * SECONDS_PER_HOUR * WEEKS_PER_MONTH
+    low = _seconds(per_hour, weekly.by_hour, traffic=traffic)
+    high = _seconds(per_hour, weekly.upper, traffic=traffic)
     requests = sum(per_hour) * WEEKS_PER_MONTH
+    # (label, quantity at the minimum, at the upper bound, unit, figure)
     quantities = [
-        ("on-demand compute", on_demand_s * memory_gb, "GB-s", "on_demand_inference_per_gb_second"),
+        (
+            "on-demand compute",
+            low.on_demand * memory_gb,
+            high.on_demand * memory_gb,
+            "GB-s",
+            "on_demand_inference_per_gb_second",
+        ),
     ]
-    if configured_s > 0:
+    if high.configured > 0:
         quantities += [
             (
                 "provisioned concurrency (billed while configured)",
-                configured_s * memory_gb,
+                low.configured * memory_gb,
+                high.configured * memory_gb,
                 "GB-s",
                 "provisioned_concurrency_per_gb_second",
             ),
             (
                 "inference on provisioned capacity",
-                provisioned_s * memory_gb,
+                low.provisioned * memory_gb,
+                high.provisioned * memory_gb,
                 "GB-s",
                 "provisioned_inference_per_gb_second",
             ),
         ]
+    data_in = requests * traffic.request_bytes / BYTES_PER_GB
+    data_out = requests * traffic.response_bytes / BYTES_PER_GB
     quantities += [
-        (
-            "data processed in",
-            requests * traffic.request_bytes / BYTES_PER_GB,
-            "GB",
-            "data_processed_in_per_gb",
-        ),
-        (
-            "data processed out",
-            requests * traffic.response_bytes / BYTES_PER_GB,
-            "GB",
-            "data_processed_out_per_gb",
-        ),
+        ("data processed in", data_in, data_in, "GB", "data_processed_in_per_gb"),
+        ("data processed out", data_out, data_out, "GB", "data_processed_out_per_gb"),
     ]
     items = []
-    for label, quantity, unit, figure in quantities:
+    for label, quantity, quantity_max, unit, figure in quantities:
         price = prices.figures[figure].value
         items.append(
             LineItem(
@@ -127,6 +141,8 @@ def estimate(*, environment: EnvironmentConfig, traffic: Traffic, prices: Region
                 unit=unit,
                 figure=figure,
                 cost=None if price is None else quantity * price,
+                quantity_max=quantity_max,
+                cost_max=None if price is None else quantity_max * price,
             )
         )
     missing = prices.missing(tuple(item.figure for item in items))
@@ -138,6 +154,32 @@ def estimate(*, environment: EnvironmentConfig, traffic: Traffic, prices: Region
         missing=missing,
         assumptions=_assumptions(environment=environment, traffic=traffic, weekly=weekly),
         provisioned_hours=weekly.hours_at_each_level(),
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Seconds:
+    """Seconds per month: on demand, on provisioned capacity, provisioned capacity configured."""
+
+    on_demand: float
+    provisioned: float
+    configured: float
+
+
+def _seconds(
+    per_hour: tuple[float, ...], levels: tuple[float, ...], *, traffic: Traffic
+) -> _Seconds:
+    duration_s = traffic.mean_duration_ms / 1000
+    on_demand_s = provisioned_s = 0.0
+    for requests, level in zip(per_hour, levels, strict=True):
+        busy = requests * duration_s
+        served = min(busy, level * SECONDS_PER_HOUR)
+        provisioned_s += served
+        on_demand_s += busy - served
+    return _Seconds(
+        on_demand=on_demand_s * WEEKS_PER_MONTH,
+        provisioned=provisioned_s * WEEKS_PER_MONTH,
+        configured=sum(levels) * SECONDS_PER_HOUR * WEEKS_PER_MONTH,
     )
 
 

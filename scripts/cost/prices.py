@@ -27,7 +27,12 @@ FIGURES: Mapping[str, str] = MappingProxyType(
     }
 )
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_FIGURE_KEYS = frozenset({"value", "source", "read_on", "note"})
+_FIGURE_KEYS = frozenset(
+    {"value", "source", "read_on", "note", "unit", "quote", "source_kind", "query"}
+)
+# primary: AWS's own page; secondary: a third party quoting AWS (printed as such);
+# aws-price-list-api: written by `refresh-prices` from GetProducts (``query`` says which filters).
+SOURCE_KINDS = ("primary", "secondary", "aws-price-list-api")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -39,6 +44,9 @@ class PriceFigure:
     source: str
     read_on: str
     note: str = ""
+    source_kind: str = "primary"
+    quote: str = ""  # the exact text the value was read from
+    query: str = ""  # the Price List API request, for source_kind aws-price-list-api
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -134,17 +142,30 @@ def _figure(raw: Any, *, name: str, where: str, path: str) -> PriceFigure:
             field=f"{where}.read_on",
             problem=f"={read_on!r} is not allowed; use the date the page was read, YYYY-MM-DD",
         )
-    note = raw.get("note", "")
-    if not isinstance(note, str):
+    texts = {}
+    for key in ("note", "unit", "quote", "query"):
+        text = raw.get(key, "")
+        if not isinstance(text, str):
+            raise CostInputError(
+                path=path, field=f"{where}.{key}", problem=f"={text!r} is not allowed; use a string"
+            )
+        texts[key] = text
+    kind = raw.get("source_kind", "primary")
+    if kind not in SOURCE_KINDS:
         raise CostInputError(
-            path=path, field=f"{where}.note", problem=f"={note!r} is not allowed; use a string"
+            path=path,
+            field=f"{where}.source_kind",
+            problem=f"={kind!r} is not allowed; use one of: {', '.join(SOURCE_KINDS)}",
         )
     return PriceFigure(
         name=name,
         value=None if value is None else float(value),
         source=source,
         read_on=read_on,
-        note=note,
+        note=texts["note"],
+        source_kind=kind,
+        quote=texts["quote"],
+        query=texts["query"],
     )
 
 

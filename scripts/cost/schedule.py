@@ -1,7 +1,8 @@
 """Provisioned concurrency over a week, from an environment's scaling schedules.
 
-The minimum in effect is what is billed at least: target tracking can add more (up to the
-maximum) when traffic needs it, which this does not count. A week is simulated minute by minute
+The minimum in effect is what is billed at least; target tracking can add more, up to the
+maximum in effect, which bounds it from above (no target tracking: the minimum is all there is).
+A week is simulated minute by minute
 (twice, so the second week starts in the state the first one ends in) and scaled to a month of
 730 hours, AWS's monthly convention (365 x 24 / 12).
 """
@@ -34,6 +35,12 @@ class WeeklyConcurrency:
 
     by_hour: tuple[float, ...]
     source: str  # how it was derived, for the assumptions
+    # The most it can be in each hour: target tracking fully scaled out to the maximum in effect.
+    upper_by_hour: tuple[float, ...] | None = None  # None: the same as by_hour
+
+    @property
+    def upper(self) -> tuple[float, ...]:
+        return self.by_hour if self.upper_by_hour is None else self.upper_by_hour
 
     def hours_at_each_level(self) -> dict[float, float]:
         """Hours per month at each level (levels of 0 left out)."""
@@ -49,35 +56,48 @@ def constant(level: int, *, source: str) -> WeeklyConcurrency:
 
 
 def from_scaling(scaling: ProvisionedConcurrencyScaling, *, environment: str) -> WeeklyConcurrency:
-    """The minimum in effect in every hour of the week, from the scheduled actions."""
-    firings: list[tuple[int, int]] = []  # (minute of week, new minimum)
+    """The minimum in effect in every hour of the week, and the most target tracking may reach."""
+    firings: list[tuple[int, int, int | None, int | None]] = []  # (minute, order, min, max)
     for index, action in enumerate(scaling.schedules):
-        if action.min_provisioned_concurrency is None:
-            continue
+        low, high = action.min_provisioned_concurrency, action.max_provisioned_concurrency
         for minute in _firing_minutes(action, environment=environment, index=index):
-            firings.append((minute, action.min_provisioned_concurrency))
+            firings.append((minute, index, low, high))
     firings.sort()
-    level = scaling.min_provisioned_concurrency
-    minutes = [0] * _MINUTES_PER_WEEK
+    low_level = scaling.min_provisioned_concurrency
+    high_level = scaling.max_provisioned_concurrency
+    lows, highs = [0] * _MINUTES_PER_WEEK, [0] * _MINUTES_PER_WEEK
     for week in range(2):
         pending = iter(firings)
         upcoming = next(pending, None)
         for minute in range(_MINUTES_PER_WEEK):
             while upcoming is not None and upcoming[0] == minute:
-                level = upcoming[1]
+                low_level = low_level if upcoming[2] is None else upcoming[2]
+                high_level = high_level if upcoming[3] is None else upcoming[3]
                 upcoming = next(pending, None)
             if week == 1:
-                minutes[minute] = level
-    by_hour = tuple(sum(minutes[hour * 60 : hour * 60 + 60]) / 60 for hour in range(168))
+                lows[minute] = low_level
+                # A raised minimum lifts capacity even above a lower maximum.
+                highs[minute] = max(low_level, high_level)
     names = ", ".join(action.name for action in scaling.schedules) or "none"
+    tracking = scaling.target_utilization is not None
     return WeeklyConcurrency(
-        by_hour=by_hour,
+        by_hour=_hourly(lows),
+        upper_by_hour=_hourly(highs) if tracking else None,
         source=(
             "the minimum of provisioned_concurrency_scaling "
             f"({scaling.min_provisioned_concurrency}) as changed by its schedules ({names}); "
-            "target tracking above the minimum is not counted"
+            + (
+                "the upper bound has target tracking at the maximum in effect "
+                f"({scaling.max_provisioned_concurrency}, as changed by the schedules) all the time"
+                if tracking
+                else "no target tracking, so nothing above the minimum"
+            )
         ),
     )
+
+
+def _hourly(minutes: list[int]) -> tuple[float, ...]:
+    return tuple(sum(minutes[hour * 60 : hour * 60 + 60]) / 60 for hour in range(HOURS_PER_WEEK))
 
 
 def _firing_minutes(action: ScheduledConcurrency, *, environment: str, index: int) -> list[int]:
