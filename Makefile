@@ -30,7 +30,7 @@ PIPELINE_EXAMPLE_ARGS := \
 	-c pipeline:region=eu-west-1 \
 	-c pipeline:targets=dev=222222222222/eu-west-1,staging=333333333333/eu-west-1,prod=444444444444/eu-west-1
 
-.PHONY: help setup synth synth-pipeline review test lint typecheck snapshot-update sample-model serve bench size preflight cost clean
+.PHONY: help setup synth synth-pipeline review test lint typecheck snapshot-update sample-model serve bench size preflight cost docs-charts clean
 
 help:
 	@echo "make synth            set up, then synthesize every environment's template into cdk.out/"
@@ -48,6 +48,7 @@ help:
 	@echo "                      concurrency quota? (PREFLIGHT_ARGS=\"--json --region ...\")"
 	@echo "make cost             monthly cost estimate per environment from cost/traffic.json and"
 	@echo "                      cost/prices.json (COST_ARGS=\"--env prod --region ...\")"
+	@echo "make docs-charts      re-render the README's chart (docs/images/cost-chart.png)"
 	@echo "make clean            remove cdk.out and caches (keeps .venv and node_modules)"
 
 setup: $(PY_STAMP) $(NODE_STAMP)
@@ -129,6 +130,12 @@ COST_CHART ?= build/cost-chart.png
 
 cost: $(PY_STAMP)
 	$(VENV)/bin/python -m scripts.cost --chart "$(COST_CHART)" $(COST_ARGS)
+
+# The chart the README shows (docs/images/): re-render after changing stacks/config.py, the traffic
+# profile or the prices; tests/test_docs_charts.py fails until the committed PNG matches.
+docs-charts: $(PY_STAMP)
+	$(VENV)/bin/python -m scripts.cost --env dev --chart docs/images/cost-chart.png >/dev/null
+	@echo "docs/images/cost-chart.png re-rendered; review and commit it"
 
 clean:
 	rm -rf cdk.out .pytest_cache .mypy_cache .ruff_cache

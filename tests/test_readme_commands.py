@@ -201,6 +201,10 @@ EXERCISED_BY: dict[str, tuple[str, ...]] = {
         "tests/test_right_size.py::test_make_size_reports_a_truncated_archive_without_a_traceback",
         "tests/test_right_size.py::test_a_real_run_recommends_a_valid_size_and_prints_its_figures",
     ),
+    r"make cost": (
+        "tests/test_cost.py::test_the_checked_in_files_cover_every_environment",
+        "tests/test_docs_charts.py::test_the_readme_cost_chart_matches_the_committed_inputs",
+    ),
     r"make sample-model": (
         "tests/test_sample_model.py::test_committed_artifact_is_what_the_script_builds",
     ),
