@@ -12,7 +12,7 @@ from .errors import CostInputError
 from .prices import _read_json
 
 # The mean duration used when the profile gives none: the p50 that `make size` measured for the
-# sample model in the local server (README "Right-sizing memory (`make size`)"), 3.44 ms. The
+# sample model in the local server (docs/your-model.md, `make size`), 3.44 ms. The
 # managed container adds its own overhead: replace it with what `make size` or the smoke script's
 # load mode (`--load`, p50) measured for your model.
 DEFAULT_MEAN_DURATION_MS = 3.44

@@ -6,7 +6,7 @@ from scripts.smoke.errors import error_code, error_message
 
 EXIT_FITS, EXIT_DOES_NOT_FIT, EXIT_CANNOT_CHECK = 0, 1, 2
 
-# The IAM action each call needs (README "Quota preflight").
+# The IAM action each call needs (docs/quota-preflight.md).
 PERMISSIONS = {
     "ListServiceQuotas": "servicequotas:ListServiceQuotas",
     "ListAWSDefaultServiceQuotas": "servicequotas:ListAWSDefaultServiceQuotas",

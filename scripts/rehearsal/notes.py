@@ -1,6 +1,6 @@
 """The emulator notes: what moto does differently from CloudFormation, one named note each.
 
-Measured with moto 5.2.5 and CDK CLI 2.1148 (README: "Rehearse a deploy offline"). Each one that
+Measured with moto 5.2.5 and CDK CLI 2.1148 (docs/rehearsal.md). Each one that
 applies to a run is listed in its summary as an expected note, never passed silently: a step calls
 ``self.report.note(key, detail)``, and a patch of the rehearsal's moto server (moto_patches.py)
 brings its note in when the server logs that it acted. A new note needs its text here.

@@ -117,7 +117,7 @@ class ConfigCheck:
             f"drift: the endpoint does not run what {self.expected_from} says: "
             f"{len(self.drifted)} check(s) differ ({names}). Find out why (the failure reason, "
             "the stack's events, the rollback alarm), then re-deploy (npx cdk deploy) or point "
-            "the endpoint back at the stack's endpoint config: README, 'Deploy truth'"
+            "the endpoint back at the stack's endpoint config: docs/deploy-truth.md"
         )
 
 

@@ -121,7 +121,7 @@ def environment_problems(environment: Mapping[Any, Any] | None) -> list[str]:
 
 
 # Loading an XGBoost model peaks at about 70 MB + 5-6 x its size for binary (UBJSON) models and
-# about 11 x for JSON ones (measured with scripts/right_size.py on XGBoost 3.0; README
+# about 11 x for JSON ones (measured with scripts/right_size.py on XGBoost 3.0; docs/your-model.md
 # "Right-size memory"). An estimate above the endpoint's memory clearly cannot be served.
 LOAD_BASE_BYTES = 75 * 2**20
 LOAD_FACTOR_BINARY = 6
