@@ -62,10 +62,23 @@ $(NODE_STAMP): package.json package-lock.json $(PY_STAMP)
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
+# Synthesize aside into $(CDK_OUT).new and swap it in only on success: a failed synth (a
+# configuration error, say) leaves the last good templates in $(CDK_OUT) untouched.
+CDK_OUT ?= cdk.out
+
 synth: setup
-	rm -rf cdk.out
-	$(CDK) synth --quiet $(CDK_SYNTH_ARGS)
-	@echo "Templates written:"; ls -1 cdk.out/*.template.json
+	@echo "Synthesizing every environment's template (cdk synth; ~$(SYNTH_SECONDS) s on this 2-vCPU machine)..."
+	@rm -rf "$(CDK_OUT).new"
+	@if $(CDK) synth --quiet --output "$(CDK_OUT).new" $(CDK_SYNTH_ARGS); then \
+		rm -rf "$(CDK_OUT)" && mv "$(CDK_OUT).new" "$(CDK_OUT)"; \
+	else \
+		status=$$?; rm -rf "$(CDK_OUT).new"; \
+		if [ -d "$(CDK_OUT)" ]; then kept="$(CDK_OUT)/ is unchanged: it still holds the last good templates"; \
+		else kept="no $(CDK_OUT)/ was written"; fi; \
+		echo "make synth: synth failed (exit $$status); $$kept" >&2; \
+		exit $$status; \
+	fi
+	@echo "Templates written:"; ls -1 "$(CDK_OUT)"/*.template.json
 
 synth-pipeline:
 	$(MAKE) synth CDK_SYNTH_ARGS="$(PIPELINE_EXAMPLE_ARGS)"
