@@ -52,13 +52,21 @@ help:
 
 setup: $(PY_STAMP) $(NODE_STAMP)
 
+# The first-run durations the set-up steps print: measured in a fresh clone with a warm pip cache
+# (`git clone . /tmp/x && cd /tmp/x && time make setup`) on this project's 2-vCPU build machine;
+# see docs/configuration.md "First-run durations" for the measurements.
+PIP_FIRST_RUN := $(PIP_FIRST_RUN_S)
+NPM_FIRST_RUN := $(NPM_FIRST_RUN_S)
+
 $(PY_STAMP): requirements.txt constructs/pyproject.toml
+	@echo "make setup: installing the pinned Python packages into $(VENV)/ (pip, quiet; first run $(PIP_FIRST_RUN), later runs skip this)..."
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
 	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	touch $@
 
 $(NODE_STAMP): package.json package-lock.json $(PY_STAMP)
+	@echo "make setup: installing the pinned CDK CLI into node_modules/ (npm ci; first run $(NPM_FIRST_RUN), later runs skip this)..."
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
@@ -67,7 +75,7 @@ $(NODE_STAMP): package.json package-lock.json $(PY_STAMP)
 CDK_OUT ?= cdk.out
 
 synth: setup
-	@echo "Synthesizing every environment's template (cdk synth; ~$(SYNTH_SECONDS) s on this 2-vCPU machine)..."
+	@echo "Synthesizing every environment's template into $(CDK_OUT)/ (cdk synth; ~$(SYNTH_S) s)..."
 	@rm -rf "$(CDK_OUT).new"
 	@if $(CDK) synth --quiet --output "$(CDK_OUT).new" $(CDK_SYNTH_ARGS); then \
 		rm -rf "$(CDK_OUT)" && mv "$(CDK_OUT).new" "$(CDK_OUT)"; \
@@ -78,12 +86,13 @@ synth: setup
 		echo "make synth: synth failed (exit $$status); $$kept" >&2; \
 		exit $$status; \
 	fi
-	@echo "Templates written:"; ls -1 "$(CDK_OUT)"/*.template.json
+	@echo "Moved to $(CDK_OUT)/. Templates written:"; ls -1 "$(CDK_OUT)"/*.template.json
 
 synth-pipeline:
 	$(MAKE) synth CDK_SYNTH_ARGS="$(PIPELINE_EXAMPLE_ARGS)"
 
 test: setup lint typecheck
+	@echo "Running the test suite (pytest; each dot is a test, the slow synth and rehearsal checks run in the background and finish last)..."
 	$(VENV)/bin/python -m pytest
 
 lint: $(PY_STAMP)
@@ -91,6 +100,8 @@ lint: $(PY_STAMP)
 	$(VENV)/bin/ruff format --check .
 
 typecheck: $(PY_STAMP)
+	@if [ -d .mypy_cache ]; then echo "Type-checking (mypy, cached: a few seconds)..."; \
+	else echo "Type-checking (mypy; first run $(MYPY_FIRST_RUN) with no output, then cached: a few seconds)..."; fi
 	$(VENV)/bin/mypy
 
 bench: setup
@@ -141,4 +152,4 @@ cost: $(PY_STAMP)
 	$(VENV)/bin/python -m scripts.cost --chart "$(COST_CHART)" $(COST_ARGS)
 
 clean:
-	rm -rf cdk.out .pytest_cache .mypy_cache .ruff_cache
+	rm -rf cdk.out cdk.out.new .pytest_cache .mypy_cache .ruff_cache

@@ -182,7 +182,7 @@ def test_readme_and_makefile_name_the_commands_the_synth_step_runs(project_root:
     assert "make test" in readme
     assert "make synth" in readme
     makefile = (project_root / "Makefile").read_text()
-    assert "$(CDK) synth --quiet $(CDK_SYNTH_ARGS)" in makefile
+    assert '$(CDK) synth --quiet --output "$(CDK_OUT).new" $(CDK_SYNTH_ARGS)' in makefile
 
 
 def test_makefile_example_is_the_tested_example(project_root: Path) -> None:
