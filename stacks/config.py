@@ -19,8 +19,7 @@ from sagemaker_serverless import (
     ServerlessConfigError,
     serverless_config_problems,
 )
-
-from .fields import FieldCheck, checked_fields, field_problems
+from sagemaker_serverless.fields import FieldCheck, checked_fields, field_problems
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_MODEL_ARTIFACT = PROJECT_ROOT / "model" / "model.tar.gz"
@@ -120,8 +119,8 @@ def _payload_file_problem(path: Path, *, root: Path) -> str | None:
 class EnvironmentConfig:
     """One deployment environment. Every field is explicit; nothing is read from CDK context.
 
-    A new field needs its annotation (its type is then checked, stacks/fields.py) and, for rules
-    beyond the type, lines in ``problems`` guarded by ``checked.ok("<field>")``.
+    A new field needs its annotation (its type is then checked: sagemaker_serverless.fields)
+    and, for rules beyond the type, lines in ``problems`` guarded by ``checked.ok("<field>")``.
     """
 
     name: str
@@ -152,8 +151,8 @@ class EnvironmentConfig:
     def problems(self) -> list[str]:
         """Every invalid field of this environment (empty when valid).
 
-        Unknown, missing and mistyped fields first (stacks/fields.py); each rule below runs only
-        on fields of the right type, so a field is named once.
+        Unknown, missing and mistyped fields first (sagemaker_serverless.fields); each rule
+        below runs only on fields of the right type, so a field is named once.
         """
         checked = field_problems(self)
         problems = list(checked.problems)

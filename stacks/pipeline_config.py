@@ -19,9 +19,15 @@ from types import MappingProxyType
 from typing import Any
 
 from sagemaker_serverless import ServerlessConfigError
+from sagemaker_serverless.fields import (
+    FieldCheck,
+    checked_fields,
+    closest,
+    field_problems,
+    keyword_problems,
+)
 
 from .config import DEFAULT_SMOKE_PAYLOAD, EnvironmentConfig, SmokePayload, smoke_payload_problems
-from .fields import FieldCheck, checked_fields, closest, field_problems, keyword_problems
 
 PIPELINE_STACK_NAME = "SageMakerServerlessPipeline"
 CONTEXT_PREFIX = "pipeline:"
@@ -82,8 +88,8 @@ class PipelineConfig:
     def problems(self, environments: Iterable[EnvironmentConfig]) -> list[str]:
         """Every invalid field, naming the field, the value given and what is allowed.
 
-        Unknown, missing and mistyped fields first (stacks/fields.py), then the rules of each
-        field of the right type: all of them in one list.
+        Unknown, missing and mistyped fields first (sagemaker_serverless.fields), then the
+        rules of each field of the right type: all of them in one list.
         """
         environments = tuple(environments)
         names = [environment.name for environment in environments]

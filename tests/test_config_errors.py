@@ -18,10 +18,17 @@ from typing import Any
 
 import pytest
 
-from sagemaker_serverless import ServerlessConfigError, serverless_config_problems
+from sagemaker_serverless import (
+    ProvisionedConcurrencyScaling,
+    ScheduledConcurrency,
+    ServerlessConfigError,
+    serverless_config_problems,
+)
+from sagemaker_serverless.fields import checked_fields
+from stacks.app import build_app
 from stacks.config import ENVIRONMENTS, EnvironmentConfig, SmokePayload, validate_environments
-from stacks.fields import checked_fields
 from stacks.pipeline_config import DeploymentTarget, PipelineConfig, resolve_pipeline
+from tests.synth import new_app
 
 DEV: dict[str, Any] = {"name": "dev", "memory_size_in_mb": 2048, "max_concurrency": 2}
 CONNECTION = "arn:aws:codeconnections:eu-west-1:111111111111:connection/abc"
@@ -299,3 +306,56 @@ def test_a_field_whose_type_cannot_be_checked_fails_when_the_class_is_defined() 
 
     with pytest.raises(TypeError, match="cannot check the annotation list\\[int\\]"):
         checked_fields(Settings)
+
+
+def test_the_table_and_the_pipeline_are_reported_together() -> None:
+    app = new_app()
+    app.node.set_context("pipeline:repository", "my-org/repo")
+    app.node.set_context("pipeline:tragets", "dev=222222222222/eu-west-1")
+    table = (
+        EnvironmentConfig(**DEV | {"memory_size_in_mb": 1000}),
+        *ENVIRONMENTS[1:],
+    )
+    with pytest.raises(ServerlessConfigError) as caught:
+        build_app(app, environ={}, environments=table, pipeline=None)
+    problems = caught.value.problems
+    assert str(caught.value).startswith("configuration: 7 configuration problems:")
+    assert problems[:3] == (
+        "stacks/config.py ENVIRONMENTS: environment 'dev': memory_size_in_mb=1000 is not "
+        "allowed; use one of 1024, 2048, 3072, 4096, 5120, 6144",
+        "pipeline configuration: context pipeline:tragets is not a pipeline setting; "
+        "did you mean pipeline:targets?",
+        "pipeline configuration: connection_arn is missing; set it in PIPELINE or pass "
+        "-c pipeline:connectionArn=...",
+    )
+    # the pipeline is checked against the valid environments: no stage for the broken 'dev'
+    assert [p.split(":")[1].strip() for p in problems[5:]] == [
+        "targets has no 'staging'",
+        "targets has no 'prod'",
+    ]
+
+
+def test_a_misspelt_keyword_in_the_scaling_is_named_too() -> None:
+    scaling = ProvisionedConcurrencyScaling(  # type: ignore[call-arg]
+        min_provisoned_concurrency=1,
+        max_provisioned_concurrency=5,
+        schedules=(
+            ScheduledConcurrency(  # type: ignore[call-arg]
+                nme="nights", schedule="cron(0 19 ? * MON-FRI *)", min_provisioned_concurrency=1
+            ),
+        ),
+    )
+    config = EnvironmentConfig(
+        **DEV | {"max_concurrency": 5, "provisioned_concurrency": 1},
+        provisioned_concurrency_scaling=scaling,
+    )
+    assert config.problems() == [
+        "provisioned_concurrency_scaling.min_provisoned_concurrency is not a field of "
+        "ProvisionedConcurrencyScaling; did you mean min_provisioned_concurrency?",
+        "provisioned_concurrency_scaling.min_provisioned_concurrency=<missing> must be a whole "
+        "number; use 1-200, at most max_concurrency",
+        "provisioned_concurrency_scaling.schedules[0].nme is not a field of ScheduledConcurrency; "
+        "did you mean name?",
+        "provisioned_concurrency_scaling.schedules[0].name=<missing> is not allowed; use 1-64 "
+        "letters, digits, '-' and '_', starting with a letter or digit",
+    ]

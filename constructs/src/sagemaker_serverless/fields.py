@@ -1,13 +1,15 @@
-"""Field checks shared by the configuration dataclasses: keywords, missing fields and types.
+"""Field checks for configuration dataclasses: unknown keywords, missing fields and types.
 
-A misspelt keyword in ``ENVIRONMENTS`` or ``PIPELINE`` would otherwise be a ``TypeError`` raised
-while Python imports stacks/config.py, one at a time and with a traceback. ``@checked_fields``
-makes the dataclass accept any keywords instead: unknown and missing ones are recorded, and
-``field_problems`` reports them, with every field whose value is not of its annotated type, next to
-the class's other problems, so that one run names every mistake.
+A misspelt keyword in a configuration dataclass (the app's ``ENVIRONMENTS`` table, its
+``PIPELINE``, or this library's ``ProvisionedConcurrencyScaling``) is otherwise a ``TypeError``
+raised while Python imports the module that builds it: one at a time, with a traceback, before
+any error handler runs. ``@checked_fields`` makes the dataclass accept any keywords instead:
+unknown and missing ones are recorded, and ``field_problems`` reports them, with every field whose
+value is not of its annotated type, next to the class's other problems, so that one run names
+every mistake. Standard library only.
 
 Adding a field to a checked dataclass is adding the annotated field: its type check is derived
-from the annotation (an annotation this module cannot check fails at import, for the developer).
+from the annotation (an annotation this module cannot check fails when the class is defined).
 """
 
 from __future__ import annotations
@@ -127,7 +129,9 @@ def _field_type(hint: Any) -> _FieldType:
             return f"{name} must be {description}, {_got(value)}"
 
         return _FieldType(description, hint.__name__, instance)
-    raise TypeError(f"stacks/fields.py cannot check the annotation {hint!r}; add it there")
+    raise TypeError(
+        f"sagemaker_serverless/fields.py cannot check the annotation {hint!r}; add it there"
+    )
 
 
 _CHECKS: dict[type, Mapping[str, _FieldType]] = {}
