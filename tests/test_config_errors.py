@@ -301,11 +301,17 @@ def test_the_valid_tables_have_no_problems() -> None:
 
 def test_a_field_whose_type_cannot_be_checked_fails_when_the_class_is_defined() -> None:
     @dataclasses.dataclass(frozen=True, kw_only=True)
-    class Settings:
+    class Sizes:
         sizes: list[int]
 
-    with pytest.raises(TypeError, match="cannot check the annotation list\\[int\\]"):
-        checked_fields(Settings)
+    @dataclasses.dataclass(frozen=True, kw_only=True)
+    class Either:
+        size: int | str | None
+
+    with pytest.raises(TypeError, match=r"cannot check the annotation list\[int\]"):
+        checked_fields(Sizes)
+    with pytest.raises(TypeError, match=r"cannot check the annotation int \| str \| None"):
+        checked_fields(Either)
 
 
 def test_the_table_and_the_pipeline_are_reported_together() -> None:

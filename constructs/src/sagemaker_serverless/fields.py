@@ -81,9 +81,8 @@ def _field_type(hint: Any) -> _FieldType:
     if hint in _SCALARS:
         return _scalar(*_SCALARS[hint])
     origin, args = typing.get_origin(hint), typing.get_args(hint)
-    if origin in (typing.Union, types.UnionType) and type(None) in args:
-        (inner_hint,) = [arg for arg in args if arg is not type(None)]
-        inner = _field_type(inner_hint)
+    if origin in (typing.Union, types.UnionType) and len(args) == 2 and type(None) in args:
+        inner = _field_type(next(arg for arg in args if arg is not type(None)))
         description = f"{inner.description} or None"
 
         def optional(name: str, value: object) -> str | None:
@@ -189,7 +188,7 @@ def closest(name: str, names: Sequence[str], *, noun: str = "fields") -> str:
     stem = name[len(prefix) :]
     close = [s for s in stems if stem and s.startswith(stem)]
     close = close or difflib.get_close_matches(stem, list(stems), n=1, cutoff=0.6)
-    if len(close) >= 1:
+    if close:
         return f"did you mean {stems[close[0]]}?"
     return f"the {noun} are {', '.join(names)}"
 
