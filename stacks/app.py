@@ -96,12 +96,8 @@ def build_app(
     ``max_concurrency`` per account and region is checked against ``concurrency_quota``
     (stacks/quota.py); every check raises ``ServerlessConfigError``.
     """
-    environments = validate_environments(environments)
-    problems = concurrency_quota_problems(concurrency_quota)
-    if problems:
-        raise ServerlessConfigError(problems, subject=f"stacks/config.py {SETTING}")
-    resolved = resolve_pipeline(
-        context=app.node.try_get_context, environments=environments, configured=pipeline
+    environments, resolved = _checked_configuration(
+        app, environments=environments, pipeline=pipeline, concurrency_quota=concurrency_quota
     )
     check_concurrency_quota(
         endpoint_placements(environments, environ=environ, pipeline=resolved),
@@ -117,6 +113,54 @@ def build_app(
     return stacks
 
 
+def _checked_configuration(
+    app: cdk.App,
+    *,
+    environments: Iterable[EnvironmentConfig],
+    pipeline: PipelineConfig | None,
+    concurrency_quota: object,
+) -> tuple[tuple[EnvironmentConfig, ...], ResolvedPipeline | None]:
+    """The valid environments and pipeline, or one error naming the problems of all of them.
+
+    The table, the quota setting and the pipeline are checked independently, so a mistake in one
+    does not hide those in the others until the next run.
+    """
+    environments = tuple(environments)
+    errors: list[ServerlessConfigError] = []
+    try:
+        validate_environments(environments)
+    except ServerlessConfigError as error:
+        errors.append(error)
+    problems = concurrency_quota_problems(concurrency_quota)
+    if problems:
+        errors.append(ServerlessConfigError(problems, subject=f"stacks/config.py {SETTING}"))
+    # With a broken table, the pipeline is checked against the environments that are valid
+    # (a stage of an environment that is not has nothing to add).
+    valid = environments if not errors else tuple(e for e in environments if _valid(e))
+    resolved = None
+    try:
+        resolved = resolve_pipeline(
+            context=app.node.try_get_context,
+            context_keys=app.node.get_all_context(),
+            environments=valid,
+            configured=pipeline,
+        )
+    except ServerlessConfigError as error:
+        errors.append(error)
+    if len(errors) == 1:
+        raise errors[0]
+    if errors:
+        raise ServerlessConfigError(
+            [f"{error.subject}: {problem}" for error in errors for problem in error.problems],
+            subject="configuration",
+        )
+    return environments, resolved
+
+
+def _valid(environment: object) -> bool:
+    return isinstance(environment, EnvironmentConfig) and not environment.problems()
+
+
 def build_pipeline(
     app: cdk.App,
     *,
@@ -124,9 +168,8 @@ def build_pipeline(
     pipeline: PipelineConfig | None = PIPELINE,
 ) -> PipelineStack | None:
     """Add the pipeline stack when a pipeline is configured; None when it is not."""
-    environments = validate_environments(environments)
-    resolved = resolve_pipeline(
-        context=app.node.try_get_context, environments=environments, configured=pipeline
+    environments, resolved = _checked_configuration(
+        app, environments=environments, pipeline=pipeline, concurrency_quota=None
     )
     if resolved is None:
         return None

@@ -19,6 +19,7 @@ from sagemaker_serverless import (
     ServerlessConfigError,
     serverless_config_problems,
 )
+from sagemaker_serverless.fields import FieldCheck, checked_fields, field_problems
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_MODEL_ARTIFACT = PROJECT_ROOT / "model" / "model.tar.gz"
@@ -42,6 +43,7 @@ _TOKEN = r"[A-Za-z0-9!#$&^_.+-]+"
 _MEDIA_TYPE = re.compile(rf"^{_TOKEN}/{_TOKEN}(\s*;\s*{_TOKEN}={_TOKEN})*$")
 
 
+@checked_fields
 @dataclass(frozen=True, kw_only=True)
 class SmokePayload:
     """The request body the pipeline's smoke step sends to an environment's endpoint.
@@ -56,19 +58,17 @@ class SmokePayload:
 
     def problems(self, *, root: Path = PROJECT_ROOT) -> list[str]:
         """Every invalid field, named ``path=``/``content_type=`` (empty when valid)."""
-        problems: list[str] = []
-        if not isinstance(self.content_type, str) or not _MEDIA_TYPE.match(self.content_type):
+        checked = field_problems(self)
+        problems = list(checked.problems)
+        if checked.ok("content_type") and not _MEDIA_TYPE.match(self.content_type):
             problems.append(
                 f"content_type={self.content_type!r} is not allowed; use a media type like "
                 "'text/csv' or 'text/libsvm' (parameters as '; key=value')"
             )
-        try:
-            path = Path(self.path)
-        except TypeError:
-            return [*problems, f"path={self.path!r} is not allowed; use a Path"]
-        problem = _payload_file_problem(path, root=root)
-        if problem:
-            problems.append(f"path={str(self.path)!r} {problem}")
+        if checked.ok("path"):
+            problem = _payload_file_problem(self.path, root=root)
+            if problem:
+                problems.append(f"path={str(self.path)!r} {problem}")
         return problems
 
     def relative_path(self, *, root: Path = PROJECT_ROOT) -> str:
@@ -114,9 +114,14 @@ def _payload_file_problem(path: Path, *, root: Path) -> str | None:
     return problem
 
 
+@checked_fields
 @dataclass(frozen=True, kw_only=True)
 class EnvironmentConfig:
-    """One deployment environment. Every field is explicit; nothing is read from CDK context."""
+    """One deployment environment. Every field is explicit; nothing is read from CDK context.
+
+    A new field needs its annotation (its type is then checked: sagemaker_serverless.fields)
+    and, for rules beyond the type, lines in ``problems`` guarded by ``checked.ok("<field>")``.
+    """
 
     name: str
     memory_size_in_mb: int
@@ -144,56 +149,77 @@ class EnvironmentConfig:
         return f"{STACK_NAME_PREFIX}-{self.name}"
 
     def problems(self) -> list[str]:
-        """Every invalid field of this environment (empty when valid)."""
-        problems: list[str] = []
-        if not isinstance(self.name, str) or not _ENV_NAME.match(self.name):
+        """Every invalid field of this environment (empty when valid).
+
+        Unknown, missing and mistyped fields first (sagemaker_serverless.fields); each rule
+        below runs only on fields of the right type, so a field is named once.
+        """
+        checked = field_problems(self)
+        problems = list(checked.problems)
+        if checked.ok("name") and not _ENV_NAME.match(self.name):
             problems.append(
                 f"name={self.name!r} is not allowed; use 1-16 lowercase letters and digits, "
                 "starting with a letter"
             )
-        if self.account is not None and not _ACCOUNT.match(str(self.account)):
+        if checked.ok("account") and self.account is not None and not _ACCOUNT.match(self.account):
             problems.append(f"account={self.account!r} is not a 12-digit AWS account id")
-        if self.region is not None and not _REGION.match(str(self.region)):
+        if checked.ok("region") and self.region is not None and not _REGION.match(self.region):
             problems.append(f"region={self.region!r} is not an AWS region name like 'eu-west-1'")
-        problems += serverless_config_problems(
-            memory_size_in_mb=self.memory_size_in_mb,
-            max_concurrency=self.max_concurrency,
-            provisioned_concurrency=self.provisioned_concurrency,
-        )
-        scaling: object = self.provisioned_concurrency_scaling  # a table may hold anything
-        if scaling is not None and not isinstance(scaling, ProvisionedConcurrencyScaling):
-            problems.append(
-                f"provisioned_concurrency_scaling={scaling!r} is not allowed; use "
-                "ProvisionedConcurrencyScaling(...) or None"
+        problems += self._capacity_problems(checked)
+        problems += self._alarm_problems(checked)
+        if checked.ok("smoke_payload") and self.smoke_payload is not None:
+            problems += smoke_payload_problems(self.smoke_payload)
+        if checked.ok("tags"):
+            problems += _tag_problems(self.tags)
+        return problems
+
+    def _capacity_problems(self, checked: FieldCheck) -> list[str]:
+        limits = ("memory_size_in_mb", "max_concurrency", "provisioned_concurrency")
+        problems = [
+            problem
+            for problem in serverless_config_problems(
+                memory_size_in_mb=self.memory_size_in_mb,
+                max_concurrency=self.max_concurrency,
+                provisioned_concurrency=self.provisioned_concurrency,
             )
-        elif scaling is not None:
+            # a field already named (missing, wrong type) is not named twice
+            if not any(problem.startswith(name) for name in checked.failed.intersection(limits))
+        ]
+        scaling = self.provisioned_concurrency_scaling
+        if checked.ok("provisioned_concurrency_scaling", "max_concurrency") and scaling:
             problems += scaling.problems(
                 max_concurrency=self.max_concurrency,
                 provisioned_concurrency=self.provisioned_concurrency,
             )
-        for email in self.alarm_emails:
-            if not isinstance(email, str) or not _EMAIL.match(email):
-                problems.append(f"alarm_emails entry {email!r} is not an e-mail address")
+        return problems
+
+    def _alarm_problems(self, checked: FieldCheck) -> list[str]:
+        if not checked.ok("alarm_emails", "alarms"):
+            return []
+        problems = [
+            f"alarm_emails entry {email!r} is not an e-mail address"
+            for email in self.alarm_emails
+            if not _EMAIL.match(email)
+        ]
         if self.alarm_emails and not self.alarms:
             problems.append("alarm_emails is set but alarms=False; set alarms=True to use it")
-        if self.smoke_payload is not None:
-            problems += smoke_payload_problems(self.smoke_payload)
-        for key, value in self.tags.items():
-            if (
-                not isinstance(key, str)
-                or not 1 <= len(key) <= _TAG_KEY_MAX
-                or key.startswith("aws:")
-            ):
-                problems.append(
-                    f"tags key {key!r} is not allowed; use 1-{_TAG_KEY_MAX} characters, "
-                    "not starting with 'aws:'"
-                )
-            if not isinstance(value, str) or len(value) > _TAG_VALUE_MAX:
-                problems.append(
-                    f"tags[{key!r}]={value!r} is not allowed; use a string of at most "
-                    f"{_TAG_VALUE_MAX} characters"
-                )
         return problems
+
+
+def _tag_problems(tags: Mapping[str, str]) -> list[str]:
+    problems: list[str] = []
+    for key, value in tags.items():
+        if not 1 <= len(key) <= _TAG_KEY_MAX or key.startswith("aws:"):
+            problems.append(
+                f"tags key {key!r} is not allowed; use 1-{_TAG_KEY_MAX} characters, "
+                "not starting with 'aws:'"
+            )
+        if len(value) > _TAG_VALUE_MAX:
+            problems.append(
+                f"tags[{key!r}]={value!r} is not allowed; use a string of at most "
+                f"{_TAG_VALUE_MAX} characters"
+            )
+    return problems
 
 
 def smoke_payload_problems(payload: object, *, root: Path = PROJECT_ROOT) -> list[str]:
@@ -213,11 +239,21 @@ def validate_environments(
     environments = tuple(environments)
     problems: list[str] = []
     seen: set[str] = set()
-    for environment in environments:
-        problems += [f"environment {environment.name!r}: {p}" for p in environment.problems()]
-        if environment.name in seen:
-            problems.append(f"environment {environment.name!r}: name is used more than once")
-        seen.add(environment.name)
+    for number, environment in enumerate(environments, start=1):
+        entry: object = environment  # a table may hold anything
+        if not isinstance(entry, EnvironmentConfig):
+            problems.append(
+                f"environment #{number} is {entry!r}; use EnvironmentConfig(name=..., ...)"
+            )
+            continue
+        # A missing or mistyped name cannot label its environment's problems; its place can.
+        name: object = environment.name
+        label = repr(name) if isinstance(name, str) else f"#{number}"
+        problems += [f"environment {label}: {p}" for p in environment.problems()]
+        if name in seen:
+            problems.append(f"environment {label}: name is used more than once")
+        if isinstance(name, str):
+            seen.add(name)
     if not environments:
         problems.append("no environments are defined")
     if problems:

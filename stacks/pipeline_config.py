@@ -19,6 +19,13 @@ from types import MappingProxyType
 from typing import Any
 
 from sagemaker_serverless import ServerlessConfigError
+from sagemaker_serverless.fields import (
+    FieldCheck,
+    checked_fields,
+    closest,
+    field_problems,
+    keyword_problems,
+)
 
 from .config import DEFAULT_SMOKE_PAYLOAD, EnvironmentConfig, SmokePayload, smoke_payload_problems
 
@@ -39,6 +46,7 @@ _TARGET = re.compile(r"^(?P<account>[^/]*)/(?P<region>[^/]*)$")
 EXAMPLE_CONNECTION_ARN = "'arn:aws:codeconnections:eu-west-1:111111111111:connection/<id>'"
 
 
+@checked_fields
 @dataclass(frozen=True, kw_only=True)
 class DeploymentTarget:
     """Where one environment's stage deploys: its own account and region."""
@@ -46,7 +54,20 @@ class DeploymentTarget:
     account: str
     region: str
 
+    def problems(self, *, where: str) -> list[str]:
+        """Every invalid field, each named ``<where>.<field>``."""
+        checked = field_problems(self)
+        problems = [f"{where}.{problem}" for problem in checked.problems]
+        if checked.ok("account") and not _ACCOUNT.match(self.account):
+            problems.append(f"{where}.account={self.account!r} is not a 12-digit AWS account id")
+        if checked.ok("region") and not _REGION.match(self.region):
+            problems.append(
+                f"{where}.region={self.region!r} is not an AWS region name like 'eu-west-1'"
+            )
+        return problems
 
+
+@checked_fields
 @dataclass(frozen=True, kw_only=True)
 class PipelineConfig:
     """The pipeline: its source, its own account/region, and each environment's target."""
@@ -65,28 +86,30 @@ class PipelineConfig:
     smoke_payload: SmokePayload = DEFAULT_SMOKE_PAYLOAD  # frozen: safe to share
 
     def problems(self, environments: Iterable[EnvironmentConfig]) -> list[str]:
-        """Every invalid field, naming the field, the value given and what is allowed."""
+        """Every invalid field, naming the field, the value given and what is allowed.
+
+        Unknown, missing and mistyped fields first (sagemaker_serverless.fields), then the
+        rules of each field of the right type: all of them in one list.
+        """
         environments = tuple(environments)
         names = [environment.name for environment in environments]
-        problems = self._own_problems()
-        problems += _unknown_names("targets", self.targets, names)
-        problems += _unknown_names("approval_before", self.approval_before, names)
-        for name, target in self.targets.items():
-            if not _ACCOUNT.match(str(target.account)):
-                problems.append(
-                    f"targets[{name!r}].account={target.account!r} is not a 12-digit AWS account id"
-                )
-            if not _REGION.match(str(target.region)):
-                problems.append(
-                    f"targets[{name!r}].region={target.region!r} is not an AWS region name "
-                    "like 'eu-west-1'"
-                )
-        for environment in environments:
-            problems += self._target_problems(environment)
-        problems += smoke_payload_problems(self.smoke_payload)
+        checked = field_problems(self, missing_hints=_MISSING_HINTS)
+        problems = list(checked.problems)
+        problems += self._own_problems(checked)
+        if checked.ok("targets"):
+            problems += _unknown_names("targets", self.targets, names)
+        if checked.ok("approval_before"):
+            problems += _unknown_names("approval_before", self.approval_before, names)
+        if checked.ok("targets"):
+            for name, target in self.targets.items():
+                problems += target.problems(where=f"targets[{name!r}]")
+            for environment in environments:
+                problems += self._target_problems(environment)
+        if checked.ok("smoke_payload"):
+            problems += smoke_payload_problems(self.smoke_payload)
         return problems
 
-    def _own_problems(self) -> list[str]:
+    def _own_problems(self, checked: FieldCheck) -> list[str]:
         checks = (
             ("connection_arn", _CONNECTION_ARN, "a connection ARN like " + EXAMPLE_CONNECTION_ARN),
             ("repository", _REPOSITORY, "'owner/repo'"),
@@ -97,7 +120,7 @@ class PipelineConfig:
         return [
             f"{name}={getattr(self, name)!r} is not allowed; use {allowed}"
             for name, pattern, allowed in checks
-            if not isinstance(getattr(self, name), str) or not pattern.match(getattr(self, name))
+            if checked.ok(name) and not pattern.match(getattr(self, name))
         ]
 
     def _target_problems(self, environment: EnvironmentConfig) -> list[str]:
@@ -184,7 +207,10 @@ CONTEXT_KEYS: Mapping[str, tuple[str, Callable[[str], Any]]] = MappingProxyType(
         f"{CONTEXT_PREFIX}approvalBefore": ("approval_before", _parse_names),
     }
 )
-_REQUIRED_FIELDS = ("connection_arn", "repository", "account", "region")
+# A missing field's message names its context key too.
+_MISSING_HINTS = MappingProxyType(
+    {name: f"set it in PIPELINE or pass -c {key}=..." for key, (name, _) in CONTEXT_KEYS.items()}
+)
 
 # The typed configuration. Example:
 #
@@ -227,35 +253,37 @@ def resolve_pipeline(
     context: Callable[[str], Any],
     environments: Iterable[EnvironmentConfig],
     configured: PipelineConfig | None = None,
+    context_keys: Iterable[str] = (),
 ) -> ResolvedPipeline | None:
     """The pipeline configuration from ``configured`` and context, or None when there is none.
 
-    ``context`` is ``app.node.try_get_context``. Raises ``ServerlessConfigError`` naming every
-    missing or invalid field.
+    ``context`` is ``app.node.try_get_context``; ``context_keys`` are the keys the app was given
+    (``app.node.get_all_context()``), so that a misspelt ``pipeline:`` key is named, not ignored.
+    Raises ``ServerlessConfigError`` naming every unknown, missing or invalid field at once.
     """
+    keys = sorted(key for key in context_keys if key.startswith(CONTEXT_PREFIX))
+    unknown = [key for key in keys if key not in CONTEXT_KEYS]
     given = {key: context(key) for key in CONTEXT_KEYS}
     given = {key: value for key, value in given.items() if value is not None}
-    if configured is None and not given:
+    if configured is None and not given and not unknown:
         return None
     values: dict[str, Any] = (
         {f.name: getattr(configured, f.name) for f in fields(configured)} if configured else {}
     )
-    problems: list[str] = []
+    # PIPELINE's own misspelt keywords: the config rebuilt below from its fields has none.
+    problems = list(keyword_problems(configured))
+    problems += [
+        f"context {key} is not a pipeline setting; {closest(key, list(CONTEXT_KEYS), noun='keys')}"
+        for key in unknown
+    ]
     for key, value in given.items():
         name, parse = CONTEXT_KEYS[key]
         if not isinstance(value, str):
             problems.append(f"context {key}={value!r} is not allowed; give a string")
             continue
         values[name] = parse(value)
-    missing = [name for name in _REQUIRED_FIELDS if name not in values]
-    for name in missing:
-        key = next(k for k, (n, _) in CONTEXT_KEYS.items() if n == name)
-        problems.append(f"{name} is missing; set it in PIPELINE or pass -c {key}=...")
-    if problems:
-        raise ServerlessConfigError(problems, subject="pipeline configuration")
     config = PipelineConfig(**values)
-    environments = tuple(environments)
-    problems = config.problems(environments)
+    problems += config.problems(environments)
     if problems:
         raise ServerlessConfigError(problems, subject="pipeline configuration")
     return ResolvedPipeline(

@@ -18,6 +18,10 @@ import pytest  # noqa: E402
 from moto import mock_aws  # noqa: E402
 
 from tests.background import JOBS, BackgroundJob, JobResult  # noqa: E402
+from tests.snapshot_hint import (  # noqa: E402, F401 (hooks: pytest finds them here)
+    pytest_runtest_makereport,
+    pytest_terminal_summary,
+)
 from tests.synth import (  # noqa: E402
     SNAPSHOT_ENVIRON,
     SynthesizedApp,

@@ -49,15 +49,28 @@ BAD_INPUTS: dict[str, tuple[Overrides, str]] = {
         "memory_size_in_mb=1000 is not allowed; use one of 1024, 2048, 3072, 4096, 5120, 6144",
     ),
     "memory too large": (lambda _: {"memory_size_in_mb": 8192}, "memory_size_in_mb=8192"),
-    "memory as text": (lambda _: {"memory_size_in_mb": "2048"}, "memory_size_in_mb='2048'"),
+    "memory as text": (
+        lambda _: {"memory_size_in_mb": "2048"},
+        "memory_size_in_mb must be a whole number (int), got str '2048'; use one of 1024, 2048",
+    ),
     # concurrency
     "max concurrency 0": (
         lambda _: {"max_concurrency": 0},
         "max_concurrency=0 is not allowed; use a whole number from 1 to 200",
     ),
     "max concurrency 201": (lambda _: {"max_concurrency": 201}, "max_concurrency=201"),
-    "max concurrency float": (lambda _: {"max_concurrency": 2.5}, "max_concurrency=2.5"),
-    "max concurrency bool": (lambda _: {"max_concurrency": True}, "max_concurrency=True"),
+    "max concurrency float": (
+        lambda _: {"max_concurrency": 2.5},
+        "max_concurrency must be a whole number (int), got float 2.5; use a whole number from 1",
+    ),
+    "max concurrency bool": (
+        lambda _: {"max_concurrency": True},
+        "max_concurrency must be a whole number (int), got bool True",
+    ),
+    "provisioned as text": (
+        lambda _: {"provisioned_concurrency": "1"},
+        "provisioned_concurrency must be a whole number (int), got str '1'; use None or a whole",
+    ),
     "provisioned 0": (
         lambda _: {"provisioned_concurrency": 0},
         "provisioned_concurrency=0 is not allowed; use None or a whole number from 1 to 200",

@@ -54,30 +54,36 @@ def serverless_config_problems(
     """Return one message per violated limit (empty when the configuration is valid)."""
     problems: list[str] = []
     allowed_memory = ", ".join(str(size) for size in MEMORY_SIZES_IN_MB)
-    if not is_token(memory_size_in_mb) and (
-        not _is_int(memory_size_in_mb) or memory_size_in_mb not in MEMORY_SIZES_IN_MB
-    ):
+    if not is_token(memory_size_in_mb) and not _is_int(memory_size_in_mb):
+        problems.append(
+            f"memory_size_in_mb {_not_int(memory_size_in_mb)}; use one of {allowed_memory}"
+        )
+    elif not is_token(memory_size_in_mb) and memory_size_in_mb not in MEMORY_SIZES_IN_MB:
         problems.append(
             f"memory_size_in_mb={memory_size_in_mb!r} is not allowed; use one of {allowed_memory}"
         )
 
+    concurrency_range = f"a whole number from {MIN_CONCURRENCY} to {MAX_CONCURRENCY}"
     max_ok = is_token(max_concurrency) or (
         _is_int(max_concurrency) and MIN_CONCURRENCY <= max_concurrency <= MAX_CONCURRENCY
     )
-    if not max_ok:
+    if not _is_int(max_concurrency) and not is_token(max_concurrency):
+        problems.append(f"max_concurrency {_not_int(max_concurrency)}; use {concurrency_range}")
+    elif not max_ok:
         problems.append(
-            f"max_concurrency={max_concurrency!r} is not allowed; use a whole number from "
-            f"{MIN_CONCURRENCY} to {MAX_CONCURRENCY}"
+            f"max_concurrency={max_concurrency!r} is not allowed; use {concurrency_range}"
         )
 
     if provisioned_concurrency is not None and not is_token(provisioned_concurrency):
-        if not (
-            _is_int(provisioned_concurrency)
-            and MIN_CONCURRENCY <= provisioned_concurrency <= MAX_CONCURRENCY
-        ):
+        if not _is_int(provisioned_concurrency):
+            problems.append(
+                f"provisioned_concurrency {_not_int(provisioned_concurrency)}; use None or "
+                f"{concurrency_range}"
+            )
+        elif not MIN_CONCURRENCY <= provisioned_concurrency <= MAX_CONCURRENCY:
             problems.append(
                 f"provisioned_concurrency={provisioned_concurrency!r} is not allowed; use None "
-                f"or a whole number from {MIN_CONCURRENCY} to {MAX_CONCURRENCY}"
+                f"or {concurrency_range}"
             )
         elif max_ok and not is_token(max_concurrency) and provisioned_concurrency > max_concurrency:
             problems.append(
@@ -85,6 +91,11 @@ def serverless_config_problems(
                 f"max_concurrency={max_concurrency!r}; it must be at most max_concurrency"
             )
     return problems
+
+
+def _not_int(value: Any) -> str:
+    """'must be a whole number (int), got str '2048'': the type is the mistake, not the value."""
+    return f"must be a whole number (int), got {type(value).__name__} {value!r}"
 
 
 def environment_problems(environment: Mapping[Any, Any] | None) -> list[str]:

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ._limits import MAX_CONCURRENCY, MIN_CONCURRENCY, is_token
+from .fields import checked_fields, keyword_problems
 
 __all__ = ["ProvisionedConcurrencyScaling", "ScheduledConcurrency"]
 
@@ -44,6 +45,7 @@ _CRON_FIELD = re.compile(r"^[0-9A-Za-z*?/,#L W-]+$")
 _COOLDOWN_MAX_S = 365 * 24 * 3600
 
 
+@checked_fields
 @dataclass(frozen=True, kw_only=True)
 class ScheduledConcurrency:
     """A scheduled change of the scaling range, e.g. business hours up, nights down.
@@ -65,7 +67,8 @@ class ScheduledConcurrency:
     time_zone: str | None = None
 
     def problems(self, *, where: str, max_concurrency: Any) -> list[str]:
-        problems: list[str] = []
+        # Misspelt keywords; a missing field's value is MISSING, which the checks below name.
+        problems = [f"{where}.{problem}" for problem in keyword_problems(self)]
         if not isinstance(self.name, str) or not _NAME.match(self.name):
             problems.append(
                 f"{where}.name={self.name!r} is not allowed; use 1-64 letters, digits, '-' "
@@ -101,6 +104,7 @@ class ScheduledConcurrency:
         return problems
 
 
+@checked_fields
 @dataclass(frozen=True, kw_only=True)
 class ProvisionedConcurrencyScaling:
     """Scale provisioned concurrency between a minimum and a maximum.
@@ -129,7 +133,9 @@ class ProvisionedConcurrencyScaling:
         """Every problem of this scaling for an endpoint with these settings."""
         where = "provisioned_concurrency_scaling"
         low, high = self.min_provisioned_concurrency, self.max_provisioned_concurrency
-        problems = _capacity_problems(
+        # Misspelt keywords; a missing field's value is MISSING, which the checks below name.
+        problems = [f"{where}.{problem}" for problem in keyword_problems(self)]
+        problems += _capacity_problems(
             low, name=f"{where}.min_provisioned_concurrency", max_concurrency=max_concurrency
         )
         problems += _capacity_problems(
