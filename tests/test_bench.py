@@ -11,7 +11,7 @@ import aws_cdk as cdk
 import pytest
 
 from scripts.bench import apps, cli, sections, server
-from scripts.bench.noise import Verdict
+from scripts.bench.noise import Estimate, Verdict
 from scripts.bench.report import Row, format_row
 
 
@@ -183,3 +183,17 @@ def test_server_section_prints_its_rows_with_targets(
     overhead_line = next(line for line in out.splitlines() if "1 row: overhead" in line)
     assert "target <= 1" in overhead_line
     assert "server: peak RSS (VmHWM) after the requests" in out
+
+
+def test_slope_ratio_carries_both_intervals_or_says_unstable() -> None:
+    ours = Estimate(value=20.0, low=18.0, high=22.0, n=20)
+    peer = Estimate(value=10.0, low=9.0, high=11.0, n=20)
+    row = sections.slope_ratio_row(ours, peer)
+    assert row.median == pytest.approx(2.0)
+    assert row.interval is not None
+    assert (row.interval.low, row.interval.high) == pytest.approx((18 / 11, 22 / 9))
+    assert row.judgement is None
+    noisy_peer = Estimate(value=10.0, low=-1.0, high=21.0, n=20)
+    unstable = sections.slope_ratio_row(ours, noisy_peer)
+    assert unstable.judgement is not None
+    assert unstable.judgement.verdict is Verdict.UNSTABLE

@@ -85,7 +85,7 @@ def format_row(row: Row) -> str:
         interval = f"95% {low:>8} .. {high:<8} (n={row.interval.n})"
     else:
         interval = f"{'':24} (n={len(row.samples)})"
-    line = f"{row.name:<66} {_number(row.median):>9} {row.unit:<2}  {spread}  {interval}"
+    line = f"{row.name:<72} {_number(row.median):>9} {row.unit:<2}  {spread}  {interval}"
     if row.target is not None:
         line += f"  target <= {row.target:g}"
     if row.judgement is not None:

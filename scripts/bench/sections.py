@@ -40,6 +40,15 @@ class Sample:
     values: dict[str, float]
 
 
+def measure(
+    progress: Progress, *, index: int, total: int, what: str, kind: str, argument: str
+) -> Sample:
+    """One measurement, announced as ``(i/n) what``; a busy machine's slow ones say they run."""
+    progress.item(index, total, what)
+    with progress.heartbeat(f"still measuring: {what}"):
+        return run_measurement(kind, argument)
+
+
 def run_measurement(kind: str, argument: str = "") -> Sample:
     from scripts.bench.apps import PROJECT_ROOT
 
@@ -89,8 +98,11 @@ def bench_synth(report: Report, runs: int, progress: Progress) -> None:
     for repeat in range(runs):
         for name in rotated(names, repeat):
             done += 1
-            progress.item(done, total, f"synth: {name} (repeat {repeat + 1}/{runs})")
-            samples[name].append(run_measurement(*SYNTH_KINDS[name]))
+            what = f"synth: {name} (repeat {repeat + 1}/{runs})"
+            kind, argument = SYNTH_KINDS[name]
+            samples[name].append(
+                measure(progress, index=done, total=total, what=what, kind=kind, argument=argument)
+            )
     for name in names:
         for figure, label in (("construct_and_synth_s", "construct + synth"), ("process_s", "")):
             report.add(
@@ -144,13 +156,18 @@ def bench_scaling(report: Report, runs: int, progress: Progress) -> None:
         for size in rotated(SCALING_SIZES, repeat):
             for app in rotated(apps, repeat + size):
                 done += 1
-                progress.item(
-                    done, total, f"scaling: {app}, {size} endpoints (repeat {repeat + 1}/{runs})"
+                what = f"scaling: {app}, {size} endpoints (repeat {repeat + 1}/{runs})"
+                sample = measure(
+                    progress,
+                    index=done,
+                    total=total,
+                    what=what,
+                    kind=SCALING_APPS[app],
+                    argument=str(size),
                 )
-                sample = run_measurement(SCALING_APPS[app], str(size))
                 points[app].append((size, sample.values["construct_and_synth_s"] * 1000))
     span = f"{SCALING_SIZES[0]}-{SCALING_SIZES[-1]}"
-    slopes: dict[str, float] = {}
+    slopes: dict[str, Estimate] = {}
     for app in apps:
         for size in SCALING_SIZES:
             values = tuple(y for x, y in points[app] if x == size)
@@ -168,7 +185,7 @@ def bench_scaling(report: Report, runs: int, progress: Progress) -> None:
         if runs * len(SCALING_SIZES) < 3:
             continue  # a line needs three points: --runs 1 with fewer sizes cannot happen
         fit = fit_line(points[app])
-        slopes[app] = fit.slope.value
+        slopes[app] = fit.slope
         name = f"scaling: {app}: marginal ms per endpoint (fit over {span})"
         note = f"fixed {fit.intercept:.0f} ms, r2 {fit.r_squared:.2f}"
         if app == OURS:
@@ -194,15 +211,22 @@ def bench_scaling(report: Report, runs: int, progress: Progress) -> None:
                     note=note,
                 )
             )
-    if OURS in slopes and PEER in slopes and slopes[PEER] > 0:
-        report.add(
-            Row(
-                "scaling: marginal cost, ours + packs / alpha L2 (peer)",
-                "x",
-                (slopes[OURS] / slopes[PEER],),
-                note="ratio of the fitted slopes; see their intervals above",
-            )
-        )
+    if OURS in slopes and PEER in slopes:
+        report.add(slope_ratio_row(slopes[OURS], slopes[PEER]))
+
+
+def slope_ratio_row(ours: Estimate, peer: Estimate) -> Row:
+    """Ours over the peer's marginal cost. Its interval is the widest the two slopes' intervals
+    allow (low / high .. high / low): conservative, and meaningless when either reaches zero."""
+    name = "scaling: marginal cost, ours + packs / alpha L2 (peer)"
+    if ours.low <= 0 or peer.low <= 0:
+        value = ours.value / peer.value if peer.value > 0 else float("nan")
+        reason = "a slope above is not significantly > 0"
+        return Row(name, "x", (value,), judgement=Judgement(Verdict.UNSTABLE, reason))
+    ratio = Estimate(
+        ours.value / peer.value, ours.low / peer.high, ours.high / peer.low, min(ours.n, peer.n)
+    )
+    return Row(name, "x", (ratio.value,), interval=ratio, note="from the two fitted slopes")
 
 
 # --- the test suite ----------------------------------------------------------------------------
