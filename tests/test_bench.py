@@ -197,3 +197,11 @@ def test_slope_ratio_carries_both_intervals_or_says_unstable() -> None:
     unstable = sections.slope_ratio_row(ours, noisy_peer)
     assert unstable.judgement is not None
     assert unstable.judgement.verdict is Verdict.UNSTABLE
+
+
+def test_a_busy_machine_is_named_even_when_the_intervals_look_fine() -> None:
+    assert cli.busy_warning(1.5, 2) is None
+    warning = cli.busy_warning(10.92, 2)
+    assert warning is not None
+    assert "load average 10.92 on 2 CPUs" in warning
+    assert "even a met or MISSED verdict may be skewed" in warning

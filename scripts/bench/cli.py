@@ -51,6 +51,19 @@ def load_average() -> str:
     return f"load average {one:.2f} {five:.2f} {fifteen:.2f}"
 
 
+def busy_warning(load_at_start: float, cpus: int) -> str | None:
+    """Noise the intervals cannot see: load that competes with every sample alike can skew a
+    ratio or a slope without widening its interval. Read before the first measurement, so that
+    the bench's own processes are not counted."""
+    if load_at_start <= cpus:
+        return None
+    return (
+        f"Warning: the machine was busy (load average {load_at_start:.2f} on {cpus} CPUs at the "
+        "start): even a met or MISSED verdict may be skewed; rerun when `uptime` shows a load "
+        "below the CPU count."
+    )
+
+
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument(
@@ -119,6 +132,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "target and verdict.",
         flush=True,
     )
+    load_at_start = os.getloadavg()[0]
     progress = Progress()
     report = Report()
     try:
@@ -133,5 +147,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(json.dumps([row_json(row) for row in report.rows], indent=2))
     for line in summary(report):
         print(line)
+    warning = busy_warning(load_at_start, os.cpu_count() or 1)
+    if warning:
+        print(warning)
     print(f"Done in {format_elapsed(progress.elapsed)}; {load_average()} at the end.")
     return 0
