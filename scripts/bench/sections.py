@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from scripts._progress import Progress
+from scripts.bench.apps import PROJECT_ROOT
 from scripts.bench.noise import Estimate, Judgement, Verdict, fit_line
 from scripts.bench.report import Report, Row
 
@@ -50,8 +51,6 @@ def measure(
 
 
 def run_measurement(kind: str, argument: str = "") -> Sample:
-    from scripts.bench.apps import PROJECT_ROOT
-
     started = time.perf_counter()
     completed = subprocess.run(
         # As a module from the project root, so that `stacks` and `scripts` import.
@@ -234,8 +233,6 @@ def slope_ratio_row(ours: Estimate, peer: Estimate) -> Row:
 
 def bench_suite(report: Report, runs: int, progress: Progress) -> None:
     """Wall time of the test suite after set-up (what `make test` spends in pytest)."""
-    from scripts.bench.apps import PROJECT_ROOT
-
     seconds: list[float] = []
     reported: list[float] = []
     for run in range(runs):
