@@ -63,6 +63,7 @@ if __package__ in (None, ""):  # `python scripts/right_size.py`: `scripts` is no
     sys.exit(2)
 
 from sagemaker_serverless.artifact import inspect_model_artifact
+from scripts._progress import Progress
 from scripts.smoke import load as smoke_load
 from scripts.smoke import local as smoke_local
 from scripts.smoke import payload as smoke_payload
@@ -439,6 +440,8 @@ def measure(options: argparse.Namespace) -> Measurement:
         raise UsageError(f"--model {str(model)!r}: no such file or directory")
     artifact = artifact_sizes(model)
     given_payload = _read_payload_file(options.payload_file) if options.payload_file else None
+    progress = Progress()  # on stderr: the report (or --json) alone goes to stdout
+    progress.say(f"starting the local server on {model}")
     server = ServerProcess.start(model)
     try:
         if given_payload is not None:
@@ -453,15 +456,20 @@ def measure(options: argparse.Namespace) -> Measurement:
             headers={"Content-Type": "text/csv"},
             expected=smoke_payload.expected_prediction_count(payload, "text/csv"),
         )
+        progress.say(
+            f"server up; sending {options.requests} requests, {options.concurrency} in flight"
+        )
         try:
-            results, wall_seconds = smoke_load.run_burst(
-                invoke,
-                requests=options.requests,
-                concurrency=options.concurrency,
-                clock=time.perf_counter,
-            )
+            with progress.heartbeat("requests in flight"):
+                results, wall_seconds = smoke_load.run_burst(
+                    invoke,
+                    requests=options.requests,
+                    concurrency=options.concurrency,
+                    clock=time.perf_counter,
+                )
         finally:
             close()
+        progress.say("requests done; reading the server's peak memory")
         after_load = server.memory()
     finally:
         server.stop()

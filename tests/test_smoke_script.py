@@ -91,7 +91,7 @@ def test_waits_while_creating_with_progress(
     fake_endpoint().endpoint_status = "Creating"
 
     def become_ready(sleeps: int) -> None:
-        if sleeps == 2:
+        if sleeps == 12:  # two 30 s poll intervals, slept in 5 s slices
             fake_endpoint().endpoint_status = "InService"
 
     fake_time.on_sleep.append(become_ready)
@@ -99,7 +99,10 @@ def test_waits_while_creating_with_progress(
     err = capsys.readouterr().err
     assert err.count(f"endpoint {ENDPOINT}: Creating") == 2
     assert f"[    60s] endpoint {ENDPOINT}: InService" in err
-    assert fake_time.sleeps == [30.0, 30.0]
+    # Between two polls, a line every 5 s with the elapsed time: never silent for longer.
+    assert f"[    35s] endpoint {ENDPOINT}: still Creating, next check in 25s" in err
+    assert err.count("still Creating") == 10
+    assert fake_time.sleeps == [5.0] * 12
 
 
 @pytest.mark.usefixtures("aws")

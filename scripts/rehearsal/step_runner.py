@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from scripts._progress import Heartbeat, format_elapsed
 from scripts.rehearsal.assembly import StackArtifact
 from scripts.rehearsal.commands import CommandRunner, tail
 from scripts.rehearsal.errors import RehearsalFailedError
@@ -39,6 +40,7 @@ class StepRunner:
         self.options = options
         self.report = report
         self.step_count = 0
+        self.started = time.monotonic()  # each step's header says how long the rehearsal has run
         self.stacks: dict[str, StackArtifact] = {}  # app.py's stacks, by name, in deploy order
         self.endpoint_names: dict[str, str] = {}  # by stack name, from its EndpointName output
 
@@ -48,11 +50,17 @@ class StepRunner:
     @contextlib.contextmanager
     def step(self, name: str) -> Iterator[StepResult]:
         self.step_count += 1
-        self.say(f"==> [{self.step_count}] {name}")
+        at = format_elapsed(time.monotonic() - self.started)
+        self.say(f"==> [{self.step_count}] {name} (at {at})")
         result = StepResult(name=name, ok=False, seconds=0.0)
         started = time.monotonic()
+        # A deploy or a smoke test can take a while: say so every few seconds, never silent.
+        heartbeat = Heartbeat(
+            lambda seconds: self.say(f"    ... {name} ({format_elapsed(seconds)})")
+        )
         try:
-            yield result
+            with heartbeat:
+                yield result
             result.ok = True
         finally:
             result.seconds = round(time.monotonic() - started, 1)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from scripts._progress import Heartbeat, sleep_in_slices
+
 from . import drift, expected
 from .errors import CheckFailedError, UsageError, error_code, error_message
 from .features import (
@@ -121,7 +123,15 @@ def wait_in_service(
                 f"endpoint {endpoint_name} is still {status} after {elapsed:.0f}s "
                 f"(--timeout {timeout:.0f})"
             )
-        sleep(poll_interval)
+
+        def still(remaining: float, status: str = status) -> None:
+            progress(
+                f"[{clock() - started:6.0f}s] endpoint {endpoint_name}: still {status}, "
+                f"next check in {remaining:.0f}s"
+            )
+
+        # Polls are --poll-interval apart (15 s): between them, a line every few seconds.
+        sleep_in_slices(poll_interval, sleep=sleep, tick=still)
 
 
 def read_max_concurrency(sagemaker: Any, endpoint_name: str) -> int | None:
@@ -225,9 +235,15 @@ def run(
             accept=options.accept,
             expected=expected,
         )
-        results, wall_seconds = run_burst(
-            invoke, requests=options.requests, concurrency=concurrency, clock=clock
-        )
+
+        # Real seconds, from the heartbeat's thread (the injected clock stays on this one).
+        def in_flight(seconds: float) -> None:
+            progress(f"[{seconds:6.0f}s] {options.requests} requests in flight")
+
+        with Heartbeat(in_flight):
+            results, wall_seconds = run_burst(
+                invoke, requests=options.requests, concurrency=concurrency, clock=clock
+            )
         return finish_load(
             report,
             results,

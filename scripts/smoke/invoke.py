@@ -7,6 +7,8 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from scripts._progress import sleep_in_slices
+
 from .errors import CheckFailedError, error_code, error_message
 
 Sleep = Callable[[float], None]
@@ -85,5 +87,9 @@ def invoke_with_retries(
                 ) from None
             delay = backoff_seconds(attempt)
             progress(f"{error_code(error)} (attempt {attempt}); retrying in {delay:.1f}s")
-            sleep(delay)
+            sleep_in_slices(
+                delay,
+                sleep=sleep,
+                tick=lambda remaining: progress(f"  retrying in {remaining:.1f}s"),
+            )
     raise AssertionError("unreachable")  # the loop always returns or raises
