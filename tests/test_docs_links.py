@@ -24,7 +24,6 @@ PENDING_PAGES = frozenset(
     {
         "docs/deploy-from-a-laptop.md",
         "docs/model-registry.md",
-        "docs/benchmarks.md",
     }
 )
 
