@@ -16,6 +16,8 @@ export AWS_EC2_METADATA_DISABLED := true
 export CDK_DISABLE_CLI_TELEMETRY := true
 
 PY_STAMP := $(VENV)/.installed
+# Runs a quiet command and says every 5 s that it is still running (scripts/heartbeat.sh).
+HEARTBEAT := bash $(CURDIR)/scripts/heartbeat.sh
 NODE_STAMP := node_modules/.installed
 # loglevel=error: npm 11 warns about machine-wide npmrc keys it no longer knows (e.g. nodedir).
 CDK := NPM_CONFIG_LOGLEVEL=error npx --no-install cdk
@@ -67,8 +69,8 @@ SYNTH_RUN := about 25 s
 $(PY_STAMP): requirements.txt constructs/pyproject.toml
 	@echo "make setup: installing the pinned Python packages into $(VENV)/ (pip, quiet; first run $(PIP_FIRST_RUN), later runs skip this)..."
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(HEARTBEAT) "pip upgrade" $(VENV)/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(HEARTBEAT) "pip install" $(VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	touch $@
 
 $(NODE_STAMP): package.json package-lock.json $(PY_STAMP)
@@ -83,7 +85,7 @@ CDK_OUT ?= cdk.out
 synth: setup
 	@echo "Synthesizing every environment's template into $(CDK_OUT)/ (cdk synth; $(SYNTH_RUN))..."
 	@rm -rf "$(CDK_OUT).new"
-	@if $(CDK) synth --quiet --output "$(CDK_OUT).new" $(CDK_SYNTH_ARGS); then \
+	@if $(HEARTBEAT) "cdk synth" $(CDK) synth --quiet --output "$(CDK_OUT).new" $(CDK_SYNTH_ARGS); then \
 		rm -rf "$(CDK_OUT)" && mv "$(CDK_OUT).new" "$(CDK_OUT)"; \
 	else \
 		status=$$?; rm -rf "$(CDK_OUT).new"; \
@@ -107,8 +109,8 @@ lint: $(PY_STAMP)
 
 typecheck: $(PY_STAMP)
 	@if [ -d .mypy_cache ]; then echo "Type-checking (mypy, cached: a few seconds)..."; \
-	else echo "Type-checking (mypy; first run $(MYPY_FIRST_RUN) with no output, then cached: a few seconds)..."; fi
-	$(VENV)/bin/mypy
+	else echo "Type-checking (mypy; first run $(MYPY_FIRST_RUN), then cached: a few seconds)..."; fi
+	$(HEARTBEAT) mypy $(VENV)/bin/mypy
 
 bench: setup
 	$(VENV)/bin/python -m scripts.bench $(BENCH_ARGS)
