@@ -20,7 +20,7 @@ PY_STAMP := $(VENV)/.installed
 HEARTBEAT := bash $(CURDIR)/scripts/heartbeat.sh
 NODE_STAMP := node_modules/.installed
 # loglevel=error: npm 11 warns about machine-wide npmrc keys it no longer knows (e.g. nodedir).
-CDK := NPM_CONFIG_LOGLEVEL=error npx --no-install cdk
+CDK := env NPM_CONFIG_LOGLEVEL=error npx --no-install cdk
 # Extra `cdk synth` arguments, e.g. the pipeline's `-c pipeline:...` context (see synth-pipeline).
 CDK_SYNTH_ARGS ?=
 # The README's example pipeline: placeholder connection and accounts, for an offline synth.
