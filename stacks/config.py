@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
+from typing import Literal, get_args
 
 from sagemaker_serverless import (
     ProvisionedConcurrencyScaling,
@@ -31,6 +32,11 @@ STACK_NAME_PREFIX = "SageMakerServerless"
 SAMPLE_SMOKE_PAYLOAD = Path("model/smoke-payload.csv")
 # SageMaker Serverless Inference's request limit (the smoke script's MAX_PAYLOAD_BYTES).
 SMOKE_PAYLOAD_MAX_BYTES = 4 * 1024 * 1024
+
+# Who may deploy an environment: "anyone" (`make deploy ENV=...` from a laptop, or the pipeline)
+# or "pipeline" (only the pipeline; `make deploy` refuses it unless explicitly overridden).
+DeployedBy = Literal["anyone", "pipeline"]
+DEPLOYED_BY_VALUES: tuple[str, ...] = get_args(DeployedBy)
 
 _ENV_NAME = re.compile(r"^[a-z][a-z0-9]{0,15}$")
 _ACCOUNT = re.compile(r"^[0-9]{12}$")
@@ -138,6 +144,13 @@ class EnvironmentConfig:
     # What the pipeline's smoke step sends to this environment's endpoint; None: the pipeline's
     # (``PipelineConfig.smoke_payload``, by default the sample row in model/smoke-payload.csv).
     smoke_payload: SmokePayload | None = None
+    # CloudFormation refuses to delete a protected stack (`make destroy` says how to lift it).
+    termination_protection: bool = False
+    # "pipeline": `make deploy` refuses this environment unless ALLOW_PIPELINE_ENV=1.
+    deployed_by: DeployedBy = "anyone"
+
+    def _deploy_guard_problems(self) -> list[str]:
+        return _guard_problems(self.termination_protection, self.deployed_by)
 
     @property
     def stack_name(self) -> str:
@@ -178,6 +191,7 @@ class EnvironmentConfig:
             problems.append("alarm_emails is set but alarms=False; set alarms=True to use it")
         if self.smoke_payload is not None:
             problems += smoke_payload_problems(self.smoke_payload)
+        problems += self._deploy_guard_problems()
         for key, value in self.tags.items():
             if (
                 not isinstance(key, str)
@@ -194,6 +208,17 @@ class EnvironmentConfig:
                     f"{_TAG_VALUE_MAX} characters"
                 )
         return problems
+
+
+def _guard_problems(protection: object, deployed_by: object) -> list[str]:
+    """The problems of ``termination_protection`` and ``deployed_by``."""
+    problems: list[str] = []
+    if not isinstance(protection, bool):
+        problems.append(f"termination_protection={protection!r} is not allowed; use True or False")
+    if deployed_by not in DEPLOYED_BY_VALUES:
+        allowed = " or ".join(repr(value) for value in DEPLOYED_BY_VALUES)
+        problems.append(f"deployed_by={deployed_by!r} is not allowed; use {allowed}")
+    return problems
 
 
 def smoke_payload_problems(payload: object, *, root: Path = PROJECT_ROOT) -> list[str]:
@@ -291,6 +316,8 @@ ENVIRONMENTS: tuple[EnvironmentConfig, ...] = (
         alarms=True,
         dashboard=True,
         tags=_tags("prod"),
+        # `make destroy ENV=prod` (or `cdk destroy`) cannot delete prod until this is lifted.
+        termination_protection=True,
     ),
 )
 

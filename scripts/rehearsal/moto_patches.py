@@ -33,6 +33,7 @@ KMS_TAGS_MARKER = "rehearsal repair: KMS key tags converted for moto"
 UPDATE_ENDPOINT_MARKER = "rehearsal repair: SageMaker UpdateEndpoint emulated for"
 PROPAGATION_MARKER = "rehearsal repair: endpoint moved to its replaced EndpointConfig:"
 AUTOSCALING_MARKER = "rehearsal emulation: Application Auto Scaling in moto's CloudFormation:"
+TERMINATION_MARKER = "rehearsal emulation: CloudFormation termination protection:"
 _announced: set[str] = set()
 
 
@@ -107,6 +108,41 @@ def install_autoscaling_emulation() -> None:
     moto_autoscaling.install()
 
 
+def install_termination_protection() -> None:
+    """moto 5.2.5 stores EnableTerminationProtection from CreateStack and reports it, but has no
+    UpdateTerminationProtection (the CDK CLI calls it after deploying a protected stack) and
+    deletes a protected stack. Add the call, and refuse the delete with CloudFormation's error."""
+    from moto.cloudformation import models, responses
+    from moto.cloudformation.exceptions import ValidationError
+    from moto.core.responses import ActionResult
+
+    def update_termination_protection(self: Any) -> ActionResult:
+        stack = self.cloudformation_backend.get_stack(self._get_param("StackName"))
+        enabled = str(self._get_param("EnableTerminationProtection")).lower() == "true"
+        stack.enable_termination_protection = enabled
+        announce(TERMINATION_MARKER, f"{stack.name} set to {enabled}")
+        return ActionResult({"StackId": stack.stack_id})
+
+    responses.CloudFormationResponse.update_termination_protection = (  # type: ignore[attr-defined]
+        update_termination_protection
+    )
+    delete = models.CloudFormationBackend.delete_stack
+
+    def delete_unless_protected(self: Any, name_or_stack_id: str) -> None:
+        stack = next(
+            (s for s in self.stacks.values() if name_or_stack_id in (s.stack_id, s.name)), None
+        )
+        if stack is not None and stack.enable_termination_protection:
+            announce(TERMINATION_MARKER, f"delete of {stack.name} refused")
+            raise ValidationError(
+                message=f"Stack [{stack.name}] cannot be deleted while TerminationProtection "
+                "is enabled"
+            )
+        delete(self, name_or_stack_id)
+
+    models.CloudFormationBackend.delete_stack = delete_unless_protected  # type: ignore[method-assign]
+
+
 def _no_install() -> None:
     """Installed together with its sibling (install_endpoint_repairs)."""
 
@@ -123,6 +159,11 @@ PATCHES: tuple[EmulatorPatch, ...] = (
         note="autoscaling-emulated",
         marker=AUTOSCALING_MARKER,
         install=install_autoscaling_emulation,
+    ),
+    EmulatorPatch(
+        note="termination-protection",
+        marker=TERMINATION_MARKER,
+        install=install_termination_protection,
     ),
 )
 
