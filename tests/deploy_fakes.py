@@ -70,12 +70,13 @@ def write_assembly(
                     "templateFile": f"{stack}.template.json",
                     "terminationProtection": termination_protection,
                 },
-                "metadata": {
-                    f"/{stack}": [{"type": "sagemaker-serverless:deployed-by", "data": deployed_by}]
-                },
+                # As the CDK CLI writes it: the construct metadata in a file of its own.
+                "additionalMetadataFile": f"{stack}.metadata.json",
             }
         }
     }
+    metadata = {f"/{stack}": [{"type": "sagemaker-serverless:deployed-by", "data": deployed_by}]}
+    (directory / f"{stack}.metadata.json").write_text(json.dumps(metadata))
     (directory / "manifest.json").write_text(json.dumps(manifest))
 
 

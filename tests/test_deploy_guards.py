@@ -395,3 +395,25 @@ def test_overrides_come_from_the_environment_too() -> None:
     options = deploy_options(["--env", "dev"], {"ALLOW_REPLACEMENT": "0"})
     assert (options.allow_replacement, options.allow_pipeline_owned) == (False, False)
     assert EXIT_OK == 0
+
+
+def test_the_rehearsal_scenarios_overrides() -> None:
+    from scripts.deploy.errors import EXIT_REFUSED as DEPLOY_EXIT_REFUSED
+    from scripts.rehearsal import guard_steps, update_app
+    from stacks.config import ENVIRONMENTS
+
+    assert guard_steps.EXIT_REFUSED == DEPLOY_EXIT_REFUSED
+    changed = update_app.with_guard_overrides(
+        ENVIRONMENTS, account="staging=210987654321", deployed_by="dev=pipeline"
+    )
+    by_name = {environment.name: environment for environment in changed}
+    assert by_name["staging"].account == "210987654321"
+    assert by_name["dev"].deployed_by == "pipeline"
+    assert by_name["prod"] == next(e for e in ENVIRONMENTS if e.name == "prod")
+    assert update_app.with_guard_overrides(ENVIRONMENTS, account=None, deployed_by=None) == (
+        ENVIRONMENTS
+    )
+    with pytest.raises(update_app.OverrideError, match="ENVIRONMENT=VALUE"):
+        update_app.with_guard_overrides(ENVIRONMENTS, account="staging", deployed_by=None)
+    with pytest.raises(update_app.OverrideError, match="no environment"):
+        update_app.with_guard_overrides(ENVIRONMENTS, account=None, deployed_by="qa=pipeline")

@@ -543,6 +543,27 @@ def test_rehearsal_end_to_end(rehearsal_result: JobResult) -> None:
     assert scaling["config_after"] != scaling["config_before"]
     assert "autoscaling-emulated" in notes
     assert not any("ApplicationAutoScaling" in d for d in notes["not-emulated"]["details"])
+    # Deploy, update and destroy ran through `make deploy` / `make destroy`, and each guard refused
+    # (exit 3, nothing changed) before its override allowed it.
+    guards = report["guards"]
+    assert set(guards) == {
+        "wrong-account",
+        "pipeline-owned",
+        "endpoint-replacement",
+        "endpoint-replacement-allowed",
+        "termination-protected",
+    }
+    assert "deploys to account 210987654321" in guards["wrong-account"]["error"]
+    assert "ALLOW_PIPELINE_ENV=1" in steps[f"deploy {dev.stack_name}"]["detail"]
+    assert "ALLOW_REPLACEMENT=1" in guards["endpoint-replacement"]["error"]
+    assert "the endpoint was REPLACED" in " ".join(guards["endpoint-replacement-allowed"]["facts"])
+    assert (
+        f"--no-enable-termination-protection --stack-name {prod.stack_name}"
+        in guards["termination-protected"]["error"]
+    )
+    assert "termination-protection" in notes
+    for stack in stacks:
+        assert "make destroy: exit" in steps[f"destroy {stack}"]["detail"]
     # The server it started is gone.
     url = steps["start moto server"]["detail"]
     assert port_is_closed(int(url.rsplit(":", 1)[1]))

@@ -58,7 +58,7 @@ def read_stack(assembly: Path, environment: str) -> StackFacts:
             account=account,
             region=region,
             termination_protection=bool(properties.get("terminationProtection", False)),
-            deployed_by=_deployed_by(artifact, artifact_id),
+            deployed_by=_deployed_by(_metadata(assembly, artifact), artifact_id),
             template=json.loads(template_path.read_text()),
             template_path=template_path,
         )
@@ -79,8 +79,18 @@ def _environment(text: str) -> tuple[str | None, str | None]:
     )
 
 
-def _deployed_by(artifact: dict[str, Any], artifact_id: str) -> str:
-    for entry in artifact.get("metadata", {}).get(f"/{artifact_id}", []):
+def _metadata(assembly: Path, artifact: dict[str, Any]) -> dict[str, Any]:
+    """The stack's construct metadata: in the manifest, or (as the CLI writes it) in the file
+    the manifest names."""
+    metadata: dict[str, Any] = dict(artifact.get("metadata") or {})
+    extra = artifact.get("additionalMetadataFile")
+    if extra:
+        metadata |= json.loads((assembly / extra).read_text())
+    return metadata
+
+
+def _deployed_by(metadata: dict[str, Any], artifact_id: str) -> str:
+    for entry in metadata.get(f"/{artifact_id}", []):
         if entry.get("type") == DEPLOYED_BY_METADATA:
             return str(entry.get("data"))
     return "anyone"

@@ -55,6 +55,11 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--output", type=Path, help="write the cloud assembly here (default: a temporary dir)"
     )
+    parser.add_argument(
+        "--assembly",
+        type=Path,
+        help="use this cloud assembly (already synthesized by app.py) instead of synthesizing",
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON summary on stdout")
 
 
@@ -123,6 +128,7 @@ def deploy_options(argv: Sequence[str] | None, environ: Mapping[str, str]) -> De
         emulate_quota=args.emulate_quota,
         smoke_args=tuple(args.smoke_arg),
         output=args.output,
+        assembly=args.assembly,
     )
 
 
@@ -136,6 +142,7 @@ def destroy_options(argv: Sequence[str] | None, environ: Mapping[str, str]) -> D
         yes=args.yes,
         allow_pipeline_owned=args.allow_pipeline_owned or _flag(environ, "ALLOW_PIPELINE_ENV"),
         output=args.output,
+        assembly=args.assembly,
     )
 
 

@@ -54,6 +54,8 @@ class DeployOptions:
     emulate_quota: int | None = None  # AWS emulators only (the preflight says EMULATED)
     smoke_args: tuple[str, ...] = ()
     output: Path | None = None  # where the cloud assembly goes (default: a temporary directory)
+    # A cloud assembly `cdk synth` already wrote (the rehearsal's): read, linted, not synthesized.
+    assembly: Path | None = None
 
 
 def synth_command(options: DeployOptions | Any, output: Path) -> list[str]:
@@ -79,13 +81,18 @@ def synthesize(
     lint: Lint | None,
 ) -> StackFacts:
     """Synthesize the app (its cdk-nag packs fail the synth on a finding), read the stack, and
-    (``lint``) cfn-lint its template."""
-    with progress.step("synth (cdk-nag packs) and cfn-lint" if lint else "synth") as step:
-        result = runner(synth_command(options, output), capture=True)
-        if result.returncode != 0:
-            raise FailedError(f"cdk synth exited with {result.returncode}:\n{tail(result.output)}")
-        facts = read_stack(output, options.env)
-        step.detail = facts.stack_name
+    (``lint``) cfn-lint its template. With ``options.assembly``: that assembly, not synthesized."""
+    given: Path | None = options.assembly
+    name = "synth" if given is None else "cloud assembly (given, not synthesized)"
+    with progress.step(f"{name} and cfn-lint" if lint else name) as step:
+        if given is None:
+            result = runner(synth_command(options, output), capture=True)
+            if result.returncode != 0:
+                raise FailedError(
+                    f"cdk synth exited with {result.returncode}:\n{tail(result.output)}"
+                )
+        facts = read_stack(given or output, options.env)
+        step.detail = facts.stack_name if given is None else f"{facts.stack_name} from {given}"
         if lint is not None:
             # An agnostic template is linted in us-east-1 (tests lint it in five regions).
             step.detail += f"; {lint(facts.template_path, facts.region or 'us-east-1')}"
@@ -153,7 +160,7 @@ class Deployment:
             caller = caller_account(self.session)
             step.detail = f"caller account {caller}"
         with tempfile.TemporaryDirectory(prefix="deploy-") as temporary:
-            output = options.output or Path(temporary) / "cdk.out"
+            output = options.assembly or options.output or Path(temporary) / "cdk.out"
             facts = synthesize(
                 options, output, runner=self.runner, progress=progress, lint=self.lint
             )

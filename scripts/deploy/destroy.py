@@ -47,6 +47,7 @@ class DestroyOptions:
     yes: bool = False
     allow_pipeline_owned: bool = False
     output: Path | None = None
+    assembly: Path | None = None  # a cloud assembly already synthesized (the rehearsal's)
 
 
 @dataclass(frozen=True)
@@ -140,7 +141,7 @@ class Destruction:
             caller = caller_account(self.session)
             step.detail = f"caller account {caller}"
         with tempfile.TemporaryDirectory(prefix="destroy-") as temporary:
-            output = options.output or Path(temporary) / "cdk.out"
+            output = options.assembly or options.output or Path(temporary) / "cdk.out"
             facts = synthesize(options, output, runner=self.runner, progress=progress, lint=None)
             region = facts.region or self.session.region_name
             if not region:
@@ -173,12 +174,17 @@ class Destruction:
                 if options.profile:
                     args += ["--profile", options.profile]
                 result = self.runner(cdk(*args), capture=True)
+                failure = ""
                 if result.returncode != 0:
-                    raise FailedError(
-                        f"cdk destroy exited with {result.returncode}:\n{tail(result.output)}"
-                    )
-                step.detail = "cdk destroy finished"
+                    failure = f"cdk destroy exited with {result.returncode}:\n{tail(result.output)}"
+                    after = stack_state(cloudformation, facts.stack_name)
+                    if after.exists:
+                        raise FailedError(f"{failure}\n    the stack is {after.status}")
+                step.detail = "cdk destroy finished" if not failure else "the stack is gone"
         self._confirm_gone(cloudformation, facts.stack_name, region, resources)
+        if failure:
+            # The stack went, yet the CLI saw an error (e.g. a resource it could not delete).
+            raise FailedError(f"{failure}\n    (the stack and its SageMaker resources are gone)")
         return self.facts
 
     def _what_goes(self, cloudformation: Any, stack_name: str) -> list[StackResource]:
