@@ -200,3 +200,43 @@ def test_destroy_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
         session_factory=lambda p: session,
     )
     assert code == EXIT_OK
+
+
+def test_the_rehearsals_termination_protection_emulation(
+    aws: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """moto 5.2.5 lacks UpdateTerminationProtection and deletes protected stacks; the rehearsal's
+    server patch adds the call and CloudFormation's refusal."""
+    import json
+
+    import boto3
+    from botocore.exceptions import ClientError
+    from moto.cloudformation import models, responses
+
+    from scripts.rehearsal import moto_patches
+
+    cloudformation = boto3.client("cloudformation", region_name="us-east-1")
+    template = json.dumps({"Resources": {"Topic": {"Type": "AWS::SNS::Topic"}}})
+    cloudformation.create_stack(StackName="p", TemplateBody=template)
+    with pytest.raises(ClientError, match="not been implemented"):
+        cloudformation.update_termination_protection(
+            StackName="p", EnableTerminationProtection=True
+        )
+
+    # Restored after the test: the patch is meant for the rehearsal's server process.
+    monkeypatch.setattr(
+        models.CloudFormationBackend, "delete_stack", models.CloudFormationBackend.delete_stack
+    )
+    monkeypatch.setattr(
+        responses.CloudFormationResponse, "update_termination_protection", None, raising=False
+    )
+    moto_patches.install_termination_protection()
+    cloudformation.update_termination_protection(StackName="p", EnableTerminationProtection=True)
+    assert cloudformation.describe_stacks(StackName="p")["Stacks"][0]["EnableTerminationProtection"]
+    with pytest.raises(
+        ClientError, match=r"Stack \[p\] cannot be deleted while TerminationProtection"
+    ):
+        cloudformation.delete_stack(StackName="p")
+    cloudformation.update_termination_protection(StackName="p", EnableTerminationProtection=False)
+    cloudformation.delete_stack(StackName="p")
+    assert cloudformation.describe_stacks()["Stacks"] == []

@@ -554,7 +554,7 @@ def test_rehearsal_end_to_end(rehearsal_result: JobResult) -> None:
         "termination-protected",
     }
     assert "deploys to account 210987654321" in guards["wrong-account"]["error"]
-    assert "ALLOW_PIPELINE_ENV=1" in steps[f"deploy {dev.stack_name}"]["detail"]
+    assert "deployed only by the pipeline" in guards["pipeline-owned"]["error"]
     assert "ALLOW_REPLACEMENT=1" in guards["endpoint-replacement"]["error"]
     assert "the endpoint was REPLACED" in " ".join(guards["endpoint-replacement-allowed"]["facts"])
     assert (

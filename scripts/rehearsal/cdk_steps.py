@@ -8,8 +8,6 @@ which run the same CLI. Each deployed stack must hold every resource and output 
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from scripts.rehearsal.assembly import read_assembly
 from scripts.rehearsal.checks import (
     check_deployed_stack,
@@ -53,16 +51,13 @@ class CdkSteps(GuardSteps):
             self.runner.cdk("bootstrap", environment, "--app", str(self.assembly))
             step.detail = environment
 
-    def deploy(
-        self, name: str, *, assembly: Path | None = None, env: dict[str, str] | None = None
-    ) -> None:
-        """`make deploy` of ``name`` (from ``assembly``, default app.py's; ``env``: overrides)."""
-        allowed = f" ({', '.join(f'{k}={v}' for k, v in env.items())})" if env else ""
+    def deploy(self, name: str) -> None:
+        """`make deploy` of ``name`` from app.py's cloud assembly."""
         with self.step(f"deploy {name}") as step:
-            code, summary = self.deploy_command(name, assembly=assembly or self.assembly, env=env)
+            code, summary = self.deploy_command(name, assembly=self.assembly)
             if code != 0:
                 raise RehearsalFailedError(
-                    f"make deploy {name}{allowed} exited with {code}: {summary.get('error')}"
+                    f"make deploy {name} exited with {code}: {summary.get('error')}"
                 )
             self.report.note("direct-deploys")
             self.note_emulator_patches()
@@ -83,8 +78,8 @@ class CdkSteps(GuardSteps):
             )
             steps = len(summary.get("steps", []))
             step.detail = (
-                f"CREATE_COMPLETE, endpoint {endpoint_name}; make deploy{allowed}: {steps} steps "
-                "incl. plan, preflight, smoke"
+                f"CREATE_COMPLETE, endpoint {endpoint_name}; make deploy: {steps} steps incl. "
+                "plan, preflight, smoke"
             )
 
     def destroy(self, name: str) -> None:

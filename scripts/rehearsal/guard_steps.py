@@ -4,8 +4,11 @@ each of their guards shown refusing, then allowing where an override exists.
 Every call is the command a user runs (``python -m scripts.deploy`` / ``scripts.destroy``) with
 ``--json``, against the moto server, on a cloud assembly the rehearsal synthesized (``--assembly``:
 app.py's, or the rehearsal app's with a scenario's context), non-interactive (``--yes``) and with
-``--method=direct`` (note ``direct-deploys``). The scenarios' assembly (``synth_guard_scenarios``)
-pins staging to another account (a wrong-account deploy) and marks dev as pipeline-owned.
+``--method=direct`` (note ``direct-deploys``). One more synth, the scenarios' assembly
+(``synth_guard_scenarios``: the rehearsal app with context), pins staging to another account (a
+wrong-account deploy) and makes dev pipeline-owned with a new EndpointName (an Endpoint
+replacement): dev's deploy from it is refused by the owner guard, then (ALLOW_PIPELINE_ENV=1) by
+the replacement guard, then (and ALLOW_REPLACEMENT=1) deployed.
 """
 
 from __future__ import annotations
@@ -21,7 +24,6 @@ from scripts.rehearsal.settings import (
     CANNED_PREDICTION,
     DEPLOYED_BY_CONTEXT,
     ENDPOINT_NAME_CONTEXT,
-    MEMORY_OVERRIDE_CONTEXT,
     OTHER_ACCOUNT,
     OUTPUT_ENDPOINT_NAME,
     STACK_NAME_PREFIX,
@@ -43,6 +45,7 @@ class GuardSteps(StepRunner):
     """The `make deploy` / `make destroy` calls and the guard scenarios."""
 
     guard_assembly: Path  # the scenarios' cloud assembly (synth_guard_scenarios)
+    renamed_endpoint: str  # dev's EndpointName in it
 
     def deploy_command(
         self,
@@ -74,15 +77,21 @@ class GuardSteps(StepRunner):
 
     def synth_guard_scenarios(self) -> None:
         self.guard_assembly = self.workdir / "cdk.out.guards"
+        dev = f"{STACK_NAME_PREFIX}-dev"
+        self.renamed_endpoint = f"{self._template_endpoint_name(dev)[:50]}-renamed"
         with self.step("synth the guard scenarios (staging: other account; dev: pipeline)") as s:
             app = f"{shlex.quote(sys.executable)} -m scripts.rehearsal_app"
             self.runner.cdk(
                 "synth", "--quiet", "--app", app,
                 "-c", f"{ACCOUNT_CONTEXT}=staging={OTHER_ACCOUNT}",
                 "-c", f"{DEPLOYED_BY_CONTEXT}=dev=pipeline",
+                "-c", f"{ENDPOINT_NAME_CONTEXT}=dev={self.renamed_endpoint}",
                 "--output", str(self.guard_assembly),
             )  # fmt: skip
-            s.detail = f"staging pinned to {OTHER_ACCOUNT}; dev deployed_by='pipeline'"
+            s.detail = (
+                f"staging pinned to {OTHER_ACCOUNT}; dev deployed_by='pipeline', EndpointName "
+                f"{self.renamed_endpoint}"
+            )
 
     def expect_refused(
         self,
@@ -131,18 +140,6 @@ class GuardSteps(StepRunner):
             )
             step.detail = f"exit 3: account {OTHER_ACCOUNT} configured, caller's is moto's"
 
-    def pipeline_owned_refused(self, stack_name: str) -> None:
-        with self.step(f"make deploy {stack_name} (pipeline-owned): refused") as step:
-            result = self.deploy_command(stack_name, assembly=self.guard_assembly)
-            self.expect_refused(
-                "pipeline-owned",
-                stack_name,
-                document=result,
-                says="deployed only by the pipeline",
-                unchanged_status=None,
-            )
-            step.detail = "exit 3; allowed next with ALLOW_PIPELINE_ENV=1"
-
     def destroy_protected_refused(self, stack_name: str) -> None:
         """`make destroy` of a protected stack is refused with the command that lifts it; the
         rehearsal then makes that call (its API equivalent), as a user would."""
@@ -166,57 +163,79 @@ class GuardSteps(StepRunner):
             self.note_emulator_patches()
             step.detail = "exit 3 with the command to lift it; protection then lifted"
 
-    def replacement_refused_then_allowed(
-        self, stack_name: str, *, memory: int, bootstrap_args: tuple[str, ...]
-    ) -> None:
-        """A new EndpointName (the update's memory size kept): `make deploy` refuses the
-        Endpoint replacement, then deploys it with ALLOW_REPLACEMENT=1."""
-        environment = environment_of(stack_name)
+    def pipeline_and_replacement(self, stack_name: str, *, bootstrap_args: tuple[str, ...]) -> None:
+        """dev from the scenarios' assembly: refused as pipeline-owned; with ALLOW_PIPELINE_ENV=1
+        refused as an Endpoint replacement; with ALLOW_REPLACEMENT=1 too, deployed: a new
+        endpoint answers (the deploy's smoke test) and the old one is gone."""
         old_name = self.endpoint_names[stack_name]
-        new_name = f"{old_name[:55]}-renamed"
-        assembly = self.workdir / "cdk.out.replacement"
-        with self.step(f"make deploy {stack_name} replacing the endpoint: refused") as step:
-            app = f"{shlex.quote(sys.executable)} -m scripts.rehearsal_app"
-            self.runner.cdk(
-                "synth", "--quiet", "--app", app,
-                "-c", f"{MEMORY_OVERRIDE_CONTEXT}={environment}={memory}",
-                "-c", f"{ENDPOINT_NAME_CONTEXT}={environment}={new_name}",
-                "--output", str(assembly),
-            )  # fmt: skip
-            status = self._status(stack_name)
+        pipeline = {"ALLOW_PIPELINE_ENV": "1"}
+        with self.step(f"make deploy {stack_name} (pipeline-owned): refused") as step:
+            self.expect_refused(
+                "pipeline-owned",
+                stack_name,
+                document=self.deploy_command(stack_name, assembly=self.guard_assembly),
+                says="deployed only by the pipeline",
+                unchanged_status=self._status(stack_name),
+            )
+            step.detail = "exit 3; ALLOW_PIPELINE_ENV=1 next"
+        with self.step(
+            f"make deploy {stack_name} replacing the endpoint (ALLOW_PIPELINE_ENV=1): refused"
+        ) as step:
             self.expect_refused(
                 "endpoint-replacement",
                 stack_name,
-                document=self.deploy_command(stack_name, assembly=assembly),
+                document=self.deploy_command(
+                    stack_name, assembly=self.guard_assembly, env=pipeline
+                ),
                 says="would replace or delete the endpoint",
-                unchanged_status=status,
+                unchanged_status=self._status(stack_name),
             )
-            step.detail = f"exit 3: EndpointName {old_name} -> {new_name} replaces the endpoint"
+            step.detail = (
+                f"exit 3: EndpointName -> {self.renamed_endpoint}; ALLOW_REPLACEMENT=1 next"
+            )
         with self.step(
-            f"make deploy {stack_name} replacing the endpoint: ALLOW_REPLACEMENT=1"
+            f"make deploy {stack_name} (ALLOW_PIPELINE_ENV=1 ALLOW_REPLACEMENT=1)"
         ) as step:
             code, summary = self.deploy_command(
                 stack_name,
-                assembly=assembly,
-                env={"ALLOW_REPLACEMENT": "1"},
+                assembly=self.guard_assembly,
+                env={**pipeline, "ALLOW_REPLACEMENT": "1"},
                 cdk_args=bootstrap_args,
             )
             if code != 0:
                 raise RehearsalFailedError(
-                    f"make deploy with ALLOW_REPLACEMENT=1 exited with {code}: "
-                    f"{summary.get('error')}"
+                    f"make deploy with both overrides exited with {code}: {summary.get('error')}"
                 )
             self.note_emulator_patches()
             stack = self.cloudformation.describe_stacks(StackName=stack_name)["Stacks"][0]
             outputs = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
-            if outputs.get(OUTPUT_ENDPOINT_NAME) != new_name:
-                raise RehearsalFailedError(f"{stack_name} outputs {outputs} after the rename")
+            new_name = outputs.get(OUTPUT_ENDPOINT_NAME, "")
+            if new_name in ("", old_name):
+                raise RehearsalFailedError(f"{stack_name}: endpoint not replaced ({outputs})")
             endpoint = self.sagemaker.describe_endpoint(EndpointName=new_name)
+            if any(e["EndpointName"] == old_name for e in self._endpoints()):
+                raise RehearsalFailedError(f"the replaced endpoint {old_name} still exists")
             self.endpoint_names[stack_name] = new_name
             self.report.guards["endpoint-replacement-allowed"] = {
                 "exit_code": code,
                 "facts": summary.get("facts", []),
             }
             step.detail = (
-                f"{stack['StackStatus']}; endpoint {new_name} {endpoint['EndpointStatus']}"
+                f"{stack['StackStatus']}; new endpoint {new_name} {endpoint['EndpointStatus']} "
+                f"answered its smoke test; {old_name} deleted"
             )
+
+    def _template_endpoint_name(self, stack_name: str) -> str:
+        template = self.stacks[stack_name].template
+        names = [
+            resource["Properties"]["EndpointName"]
+            for resource in template["Resources"].values()
+            if resource["Type"] == "AWS::SageMaker::Endpoint"
+        ]
+        if len(names) != 1 or not isinstance(names[0], str):
+            raise RehearsalFailedError(f"{stack_name}: no single literal EndpointName")
+        return str(names[0])
+
+    def _endpoints(self) -> list[dict[str, Any]]:
+        endpoints: list[dict[str, Any]] = self.sagemaker.list_endpoints()["Endpoints"]
+        return endpoints

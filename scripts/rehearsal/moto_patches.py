@@ -34,6 +34,7 @@ UPDATE_ENDPOINT_MARKER = "rehearsal repair: SageMaker UpdateEndpoint emulated fo
 PROPAGATION_MARKER = "rehearsal repair: endpoint moved to its replaced EndpointConfig:"
 AUTOSCALING_MARKER = "rehearsal emulation: Application Auto Scaling in moto's CloudFormation:"
 TERMINATION_MARKER = "rehearsal emulation: CloudFormation termination protection:"
+RENAME_MARKER = "rehearsal repair: endpoint replaced for its new EndpointName:"
 _announced: set[str] = set()
 
 
@@ -143,6 +144,43 @@ def install_termination_protection() -> None:
     models.CloudFormationBackend.delete_stack = delete_unless_protected  # type: ignore[method-assign]
 
 
+def install_endpoint_rename_repair() -> None:
+    """moto updates an AWS::SageMaker::Endpoint whose EndpointName changed by deleting it and
+    creating it again under the same name; CloudFormation replaces it: a new endpoint, then the
+    old one deleted. Do that (under moto's own generated name for the new one, as moto names
+    every endpoint; note endpoint-name)."""
+    from moto.sagemaker.models import FakeEndpoint
+
+    create = FakeEndpoint.create_from_cloudformation_json.__func__  # type: ignore[attr-defined]
+    update = FakeEndpoint.update_from_cloudformation_json.__func__  # type: ignore[attr-defined]
+
+    def create_remembering_name(cls: Any, *args: Any, **kwargs: Any) -> Any:
+        endpoint = create(cls, *args, **kwargs)
+        cloudformation_json = args[1] if len(args) > 1 else kwargs["cloudformation_json"]
+        properties = cloudformation_json.get("Properties") or {}
+        endpoint.rehearsal_template_name = properties.get("EndpointName")
+        return endpoint
+
+    def update_replacing_on_rename(cls: Any, **kwargs: Any) -> Any:
+        original = kwargs["original_resource"]
+        properties = kwargs["cloudformation_json"].get("Properties") or {}
+        wanted = properties.get("EndpointName")
+        if wanted == getattr(original, "rehearsal_template_name", wanted):
+            return update(cls, **kwargs)
+        account, region = kwargs["account_id"], kwargs["region_name"]
+        new = create_remembering_name(
+            cls, kwargs["new_resource_name"], kwargs["cloudformation_json"], account, region
+        )
+        cls.delete_from_cloudformation_json(
+            original.arn, kwargs["cloudformation_json"], account, region
+        )
+        announce(RENAME_MARKER, f"{original.endpoint_name} -> {new.endpoint_name}")
+        return new
+
+    FakeEndpoint.create_from_cloudformation_json = classmethod(create_remembering_name)  # type: ignore[method-assign,assignment]
+    FakeEndpoint.update_from_cloudformation_json = classmethod(update_replacing_on_rename)  # type: ignore[method-assign,assignment,arg-type]
+
+
 def _no_install() -> None:
     """Installed together with its sibling (install_endpoint_repairs)."""
 
@@ -159,6 +197,9 @@ PATCHES: tuple[EmulatorPatch, ...] = (
         note="autoscaling-emulated",
         marker=AUTOSCALING_MARKER,
         install=install_autoscaling_emulation,
+    ),
+    EmulatorPatch(
+        note="endpoint-rename", marker=RENAME_MARKER, install=install_endpoint_rename_repair
     ),
     EmulatorPatch(
         note="termination-protection",

@@ -37,12 +37,8 @@ class Rehearsal(CdkSteps, SmokeSteps, DriftSteps, PreflightSteps, ScalingSteps, 
             self.bootstrap()
             self.synth_guard_scenarios()
             self.wrong_account_refused(f"{STACK_NAME_PREFIX}-staging")
-            self.pipeline_owned_refused(f"{STACK_NAME_PREFIX}-dev")
             for name in self.stacks:
-                if name == f"{STACK_NAME_PREFIX}-dev":  # pipeline-owned in the scenarios' app
-                    self.deploy(name, assembly=self.guard_assembly, env={"ALLOW_PIPELINE_ENV": "1"})
-                else:
-                    self.deploy(name)
+                self.deploy(name)
                 if name in self.scaled_stacks():
                     self.scaling_registered(name)
             for name in self.stacks:
@@ -58,10 +54,8 @@ class Rehearsal(CdkSteps, SmokeSteps, DriftSteps, PreflightSteps, ScalingSteps, 
             for name in self.scaled_stacks():
                 self.scaling_survives_update(name, updated=name == update_stack)
             # dev: no scaling or alarms read the endpoint's name (the rename leaves them be).
-            dev = f"{STACK_NAME_PREFIX}-dev"
-            dev_memory = memory if update_stack == dev else self.memory_of(dev)
-            self.replacement_refused_then_allowed(
-                dev, memory=dev_memory, bootstrap_args=self.bootstrap_args(template)
+            self.pipeline_and_replacement(
+                f"{STACK_NAME_PREFIX}-dev", bootstrap_args=self.bootstrap_args(template)
             )
             for name in reversed(self.stacks):
                 if self.stacks[name].termination_protection:

@@ -32,7 +32,6 @@ from scripts.rehearsal.settings import (  # noqa: E402
 )
 from stacks.app import build_app  # noqa: E402
 from stacks.config import ENVIRONMENTS, EnvironmentConfig  # noqa: E402
-from stacks.serverless_stack import OUTPUT_ENDPOINT_NAME  # noqa: E402
 
 
 class OverrideError(ValueError):
@@ -100,17 +99,14 @@ def with_guard_overrides(
 
 
 def rename_endpoint(stack: cdk.Stack, endpoint_name: str) -> None:
-    """Give the stack's endpoint another name (an Endpoint replacement, as CloudFormation does
-    it), and its EndpointName output with it, so that the smoke test finds the new endpoint."""
+    """Give the stack's endpoint another EndpointName: CloudFormation replaces the endpoint. The
+    EndpointName output reads the endpoint (Fn::GetAtt), so it follows the new one."""
     from aws_cdk import aws_sagemaker as sagemaker
 
     endpoints = [c for c in stack.node.find_all() if isinstance(c, sagemaker.CfnEndpoint)]
     if len(endpoints) != 1:
         raise OverrideError(f"{ENDPOINT_NAME_CONTEXT}: {stack.stack_name} has no single endpoint")
     endpoints[0].endpoint_name = endpoint_name
-    output = stack.node.find_child(OUTPUT_ENDPOINT_NAME)
-    assert isinstance(output, cdk.CfnOutput)
-    output.value = endpoint_name
 
 
 def main() -> None:

@@ -130,12 +130,6 @@ class UpdateSteps(GuardSteps):
             )
             step.detail = "UPDATE_COMPLETE; " + "; ".join(verified)
 
-    def memory_of(self, stack_name: str) -> int:
-        sizes = serverless_memory_sizes(self.stacks[stack_name].template)
-        if len(sizes) != 1:
-            raise RehearsalFailedError(f"{stack_name}: expected one memory size, found {sizes}")
-        return sizes.pop()
-
     def bootstrap_args(self, template: dict[str, Any]) -> tuple[str, ...]:
         """`cdk deploy` arguments a direct update needs in moto (note bootstrap-parameter)."""
         bootstrap_parameter = (template.get("Parameters") or {}).get("BootstrapVersion")
