@@ -218,7 +218,7 @@ def test_the_rehearsals_termination_protection_emulation(
     cloudformation = boto3.client("cloudformation", region_name="us-east-1")
     template = json.dumps({"Resources": {"Topic": {"Type": "AWS::SNS::Topic"}}})
     cloudformation.create_stack(StackName="p", TemplateBody=template)
-    with pytest.raises(ClientError, match="not been implemented"):
+    with pytest.raises(NotImplementedError, match="update_termination_protection"):
         cloudformation.update_termination_protection(
             StackName="p", EnableTerminationProtection=True
         )
