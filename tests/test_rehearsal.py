@@ -567,3 +567,29 @@ def test_rehearsal_end_to_end(rehearsal_result: JobResult) -> None:
     # The server it started is gone.
     url = steps["start moto server"]["detail"]
     assert port_is_closed(int(url.rsplit(":", 1)[1]))
+
+
+@pytest.mark.usefixtures("aws", "repaired_moto")
+def test_the_endpoint_rename_repair_replaces_the_endpoint(monkeypatch: pytest.MonkeyPatch) -> None:
+    from moto.sagemaker.models import FakeEndpoint
+
+    # Restored after the test: the repair is meant for the rehearsal's server process.
+    for name in ("create_from_cloudformation_json", "update_from_cloudformation_json"):
+        monkeypatch.setattr(FakeEndpoint, name, FakeEndpoint.__dict__[name])
+    moto_patches.install_endpoint_rename_repair()
+    old = serverless_template(2048)
+    create_stack("s", old)
+    cloudformation, sagemaker = client("cloudformation"), client("sagemaker")
+
+    def output() -> str:
+        stack = cloudformation.describe_stacks(StackName="s")["Stacks"][0]
+        return str(stack["Outputs"][0]["OutputValue"])
+
+    before = output()
+    renamed = json.loads(json.dumps(old))
+    renamed["Resources"]["Endpoint"]["Properties"]["EndpointName"] = "another-name"
+    cloudformation.update_stack(StackName="s", TemplateBody=json.dumps(renamed))
+    after = output()
+    names = [e["EndpointName"] for e in sagemaker.list_endpoints()["Endpoints"]]
+    assert after != before
+    assert names == [after]  # the new endpoint; the old one deleted
