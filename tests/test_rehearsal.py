@@ -509,7 +509,11 @@ def test_rehearsal_end_to_end(rehearsal_result: JobResult) -> None:
     assert result.returncode == 0, result.stderr[-4000:]
     report = json.loads(result.stdout)
     assert report["ok"] is True, report["error"]
-    assert report["seconds"] < 240  # a few minutes at most, in CI too
+    # A few minutes at most, in CI too. Every deploy, update and destroy now runs through
+    # `make deploy` / `make destroy` (lint, preflight and smoke test in each deploy) plus five
+    # refusals and one more synth: measured 282 s (104 s CPU) at load average 9 on 2 vCPUs,
+    # against 130 s (56 s CPU) for the rehearsal before them on the same machine and load.
+    assert report["seconds"] < 420
 
     stacks = [config.stack_name for config in ENVIRONMENTS]
     steps = {step["name"]: step for step in report["steps"]}
