@@ -88,8 +88,9 @@ def test_pipeline_owned_environment_is_refused_unless_allowed() -> None:
     [
         ("UPDATE_IN_PROGRESS", "wait stack-update-complete --stack-name S"),
         ("CREATE_IN_PROGRESS", "wait stack-create-complete --stack-name S"),
-        ("UPDATE_ROLLBACK_IN_PROGRESS", "wait stack-update-complete"),
+        ("UPDATE_ROLLBACK_IN_PROGRESS", "wait stack-rollback-complete --stack-name S"),
         ("DELETE_IN_PROGRESS", "wait stack-delete-complete"),
+        ("ROLLBACK_IN_PROGRESS", "describe-stacks --stack-name S"),
         ("UPDATE_ROLLBACK_FAILED", "continue-update-rollback --stack-name S"),
         ("ROLLBACK_FAILED", "it can only be deleted"),
     ],

@@ -119,19 +119,33 @@ def stack_state(cloudformation: Any, stack_name: str) -> StackState:
     )
 
 
+# The AWS CLI waiter that returns when an operation in progress ends.
+_WAITERS = {
+    "CREATE_IN_PROGRESS": "stack-create-complete",
+    "UPDATE_IN_PROGRESS": "stack-update-complete",
+    "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS": "stack-update-complete",
+    "UPDATE_ROLLBACK_IN_PROGRESS": "stack-rollback-complete",
+    "UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS": "stack-rollback-complete",
+    "DELETE_IN_PROGRESS": "stack-delete-complete",
+}
+
+
 def check_stack_state(state: StackState, stack_name: str) -> str:
     """RefusedError when CloudFormation cannot take an update now, with what to do."""
     if not state.exists:
         return "no stack yet: it will be created"
     status = state.status
     if status.endswith("_IN_PROGRESS"):
-        verb = "delete" if status.startswith("DELETE") else "update"
-        if status.startswith("CREATE") or status == "ROLLBACK_IN_PROGRESS":
-            verb = "create"
+        waiter = _WAITERS.get(status)
+        how = (
+            f"`aws cloudformation wait {waiter} --stack-name {stack_name}`"
+            if waiter
+            else f"`aws cloudformation describe-stacks --stack-name {stack_name} --query "
+            "Stacks[0].StackStatus` until it no longer ends in _IN_PROGRESS"
+        )
         raise RefusedError(
             f"{stack_name} is {status}: another operation is running; wait for it to end "
-            f"(`aws cloudformation wait stack-{verb}-complete --stack-name {stack_name}`, or "
-            "watch it in the CloudFormation console), then run this again"
+            f"({how}, or watch it in the CloudFormation console), then run this again"
         )
     if status == "UPDATE_ROLLBACK_FAILED":
         raise RefusedError(

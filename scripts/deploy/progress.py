@@ -8,6 +8,8 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
+from scripts.deploy.errors import RefusedError
+
 
 @dataclass
 class StepRecord:
@@ -33,8 +35,6 @@ class Progress:
 
     @contextlib.contextmanager
     def step(self, name: str) -> Iterator[StepRecord]:
-        from scripts.deploy.errors import RefusedError
-
         record = StepRecord(name=name)
         self.steps.append(record)
         self.say(f"==> [{len(self.steps)}] {name}")
