@@ -418,3 +418,30 @@ def test_the_rehearsal_scenarios_overrides() -> None:
         update_app.with_guard_overrides(ENVIRONMENTS, account="staging", deployed_by=None)
     with pytest.raises(update_app.OverrideError, match="no environment"):
         update_app.with_guard_overrides(ENVIRONMENTS, account=None, deployed_by="qa=pipeline")
+
+
+def test_a_given_assembly_is_linted_not_synthesized(
+    tmp_path: Path, rules: ReplacementRules
+) -> None:
+    given = tmp_path / "given"
+    write_assembly(given, deployed_by="pipeline")
+    linted: list[tuple[Path, str]] = []
+
+    def lint(path: Path, region: str) -> str:
+        linted.append((path, region))
+        return "linted"
+
+    session, runner = FakeSession(), runner_for()
+    session.caller()
+    run = Deployment(
+        DeployOptions(env="dev", assembly=given),
+        session=session,
+        runner=runner,
+        progress=quiet_progress(),
+        rules=lambda: rules,
+        lint=lint,
+    )
+    with pytest.raises(RefusedError, match="deployed only by the pipeline"):
+        run.run()
+    assert runner.commands == []
+    assert linted == [(given / "SageMakerServerless-dev.template.json", "us-east-1")]
