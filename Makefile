@@ -32,7 +32,7 @@ PIPELINE_EXAMPLE_ARGS := \
 	-c pipeline:region=eu-west-1 \
 	-c pipeline:targets=dev=222222222222/eu-west-1,staging=333333333333/eu-west-1,prod=444444444444/eu-west-1
 
-.PHONY: help setup synth synth-pipeline review test lint typecheck snapshot-update sample-model serve bench size preflight cost docs-charts clean
+.PHONY: help setup synth synth-pipeline review test lint typecheck snapshot-update sample-model serve bench size preflight cost deploy destroy docs-charts clean
 
 help:
 	@echo "make synth            set up, then synthesize every environment's template into cdk.out/"
@@ -49,6 +49,11 @@ help:
 	@echo "make size             recommend MemorySizeInMB from peak memory under load, chart to build/ (MODEL=, CONCURRENCY=, SIZE_CHART=)"
 	@echo "make preflight ENV=e  with AWS credentials: does e's deploy fit the account's serverless"
 	@echo "                      concurrency quota? (PREFLIGHT_ARGS=\"--json --region ...\")"
+	@echo "make deploy ENV=e     with AWS credentials: synth + lint, guards, plan, quota preflight,"
+	@echo "                      cdk deploy of e, smoke test (DEPLOY_ARGS=; ALLOW_REPLACEMENT=1,"
+	@echo "                      ALLOW_PIPELINE_ENV=1; docs/deploy-from-a-laptop.md)"
+	@echo "make destroy ENV=e    with AWS credentials: list, refuse if protected, confirm, cdk destroy,"
+	@echo "                      check the endpoint, configs and models are gone (DESTROY_ARGS=--yes)"
 	@echo "make cost             monthly cost estimate per environment from cost/traffic.json and"
 	@echo "                      cost/prices.json (COST_ARGS=\"--env prod --region ...\")"
 	@echo "make docs-charts      re-render the README's chart (docs/images/cost-chart.png)"
@@ -153,6 +158,19 @@ PREFLIGHT_ARGS ?=
 preflight: $(PY_STAMP)
 	@test -n "$(ENV)" || { echo "usage: make preflight ENV=<environment> [PREFLIGHT_ARGS=...]" >&2; exit 2; }
 	env -u AWS_EC2_METADATA_DISABLED $(VENV)/bin/python -m scripts.preflight --env "$(ENV)" $(PREFLIGHT_ARGS)
+
+# One environment from a laptop, with the pipeline's checks and guards (scripts/deploy/,
+# docs/deploy-from-a-laptop.md). ALLOW_REPLACEMENT=1 and ALLOW_PIPELINE_ENV=1 pass through.
+DEPLOY_ARGS ?=
+DESTROY_ARGS ?=
+
+deploy: setup
+	@test -n "$(ENV)" || { echo "usage: make deploy ENV=<environment> [DEPLOY_ARGS=...]" >&2; exit 2; }
+	env -u AWS_EC2_METADATA_DISABLED $(VENV)/bin/python -m scripts.deploy --env "$(ENV)" $(DEPLOY_ARGS)
+
+destroy: setup
+	@test -n "$(ENV)" || { echo "usage: make destroy ENV=<environment> [DESTROY_ARGS=...]" >&2; exit 2; }
+	env -u AWS_EC2_METADATA_DISABLED $(VENV)/bin/python -m scripts.destroy --env "$(ENV)" $(DESTROY_ARGS)
 
 # Monthly cost estimate per environment (scripts/cost/): cost/traffic.json x cost/prices.json.
 # The chart (cost per month against requests per month, per memory size) goes to build/.

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
+from typing import Literal
 
 from sagemaker_serverless import (
     ProvisionedConcurrencyScaling,
@@ -32,6 +33,10 @@ STACK_NAME_PREFIX = "SageMakerServerless"
 SAMPLE_SMOKE_PAYLOAD = Path("model/smoke-payload.csv")
 # SageMaker Serverless Inference's request limit (the smoke script's MAX_PAYLOAD_BYTES).
 SMOKE_PAYLOAD_MAX_BYTES = 4 * 1024 * 1024
+
+# Who may deploy an environment: "anyone" (`make deploy ENV=...` from a laptop, or the pipeline)
+# or "pipeline" (only the pipeline; `make deploy` refuses it unless explicitly overridden).
+DeployedBy = Literal["anyone", "pipeline"]
 
 _ENV_NAME = re.compile(r"^[a-z][a-z0-9]{0,15}$")
 _ACCOUNT = re.compile(r"^[0-9]{12}$")
@@ -143,6 +148,10 @@ class EnvironmentConfig:
     # What the pipeline's smoke step sends to this environment's endpoint; None: the pipeline's
     # (``PipelineConfig.smoke_payload``, by default the sample row in model/smoke-payload.csv).
     smoke_payload: SmokePayload | None = None
+    # CloudFormation refuses to delete a protected stack (`make destroy` says how to lift it).
+    termination_protection: bool = False
+    # "pipeline": `make deploy` refuses this environment unless ALLOW_PIPELINE_ENV=1.
+    deployed_by: DeployedBy = "anyone"
 
     @property
     def stack_name(self) -> str:
@@ -327,6 +336,8 @@ ENVIRONMENTS: tuple[EnvironmentConfig, ...] = (
         alarms=True,
         dashboard=True,
         tags=_tags("prod"),
+        # `make destroy ENV=prod` (or `cdk destroy`) cannot delete prod until this is lifted.
+        termination_protection=True,
     ),
 )
 

@@ -15,6 +15,8 @@ from sagemaker_serverless import ContainerImage, EndpointAlarms, ModelData, Serv
 
 from .config import EnvironmentConfig
 
+# Stack metadata (cloud assembly manifest, not the template) that `make deploy` reads.
+DEPLOYED_BY_METADATA = "sagemaker-serverless:deployed-by"
 # Output names the smoke script and the pipeline read.
 OUTPUT_ENDPOINT_NAME = "EndpointName"
 OUTPUT_ENDPOINT_ARN = "EndpointArn"
@@ -31,9 +33,11 @@ class ServerlessEndpointStack(cdk.Stack):
             scope,
             construct_id,
             description=f"SageMaker Serverless Inference endpoint ({config.name})",
+            termination_protection=config.termination_protection,
             **kwargs,
         )
         self.config = config
+        self.node.add_metadata(DEPLOYED_BY_METADATA, config.deployed_by)
         self.alarm_topic = self._alarm_topic(config) if config.alarms else None
         self.endpoint = ServerlessEndpoint(
             self,

@@ -365,3 +365,22 @@ def test_a_misspelt_keyword_in_the_scaling_is_named_too() -> None:
         "provisioned_concurrency_scaling.schedules[0].name=<missing> is not allowed; use 1-64 "
         "letters, digits, '-' and '_', starting with a letter or digit",
     ]
+
+
+def test_a_literal_field_names_its_allowed_values_and_refuses_a_lookalike() -> None:
+    from stacks.config import EnvironmentConfig
+
+    def problems(value: object) -> list[str]:
+        config = EnvironmentConfig(
+            name="dev",
+            memory_size_in_mb=2048,
+            max_concurrency=2,
+            deployed_by=value,  # type: ignore[arg-type]
+        )
+        return config.problems()
+
+    assert problems("pipeline") == []
+    assert problems("Pipeline") == [
+        "deployed_by='Pipeline' is not allowed; use 'anyone' or 'pipeline'"
+    ]
+    assert problems(None) == ["deployed_by=None is not allowed; use 'anyone' or 'pipeline'"]

@@ -50,7 +50,7 @@ def test_without_a_command_it_says_how_to_use_it() -> None:
 
 
 def test_the_wrapped_cdk_command_starts_with_a_program_not_an_assignment() -> None:
-    # heartbeat.sh runs its arguments as a command: "VAR=value npx ..." would be "command not found".
+    # heartbeat.sh runs its arguments as a command: "VAR=value npx" is "command not found".
     makefile = (PROJECT_ROOT / "Makefile").read_text()
     (line,) = [line for line in makefile.splitlines() if line.startswith("CDK := ")]
     assert "=" not in line.removeprefix("CDK := ").split()[0], line

@@ -6,23 +6,29 @@ Starts moto in server mode on a free loopback port and drives the pinned CDK CLI
 (node_modules/aws-cdk, the one ``npx cdk`` runs, on the venv's Node.js) against it with dummy
 credentials (account 123456789012, us-east-1):
 
-1. ``cdk synth`` of app.py, ``cdk bootstrap``, then ``cdk deploy`` of every stack; each deployed
-   stack must hold every resource of its template and its outputs (a type moto lacks gets a
-   placeholder from moto_placeholders.py, and is noted);
+1. ``cdk synth`` of app.py, ``cdk bootstrap``, then `make deploy` (``python -m scripts.deploy``,
+   scripts/deploy/: guards, plan, quota preflight, ``cdk deploy``, smoke test) of every stack;
+   each deployed stack must hold every resource of its template and its outputs (a type moto
+   lacks gets a placeholder from moto_placeholders.py, and is noted). Before it, a
+   wrong-account deploy is refused (guard_steps.py);
 2. the smoke script (``python -m scripts.smoke_test``) against each stack's endpoint (the
    ``EndpointName`` output), with the answer set through moto's API first: moto returns canned
    inference bodies, so this proves the wiring (stack -> output -> endpoint -> runtime call ->
    answer check), never the model;
 3. an update: one environment's memory size changed (update_app.py), ``cdk diff``, a plan of
    what is replaced and what is modified in place (a loud warning if the
-   AWS::SageMaker::Endpoint itself would be replaced: downtime), then ``cdk deploy`` of it, which
+   AWS::SageMaker::Endpoint itself would be replaced: downtime), then `make deploy` of it, which
    must reach UPDATE_COMPLETE with an EndpointConfig carrying the new memory;
 4. scaling: each stack with a scalable target (prod) has it registered as its template says
    (target, scheduled actions, policy; moto_autoscaling.py emulates them, note
    ``autoscaling-emulated``), and an update that replaces its EndpointConfig (the run's own, or
    one more of that stack's memory) leaves them registered and unchanged;
-5. ``cdk destroy`` of every stack; no SageMaker model, endpoint config or endpoint, and nothing in
-   Application Auto Scaling, may remain.
+5. the guards (guard_steps.py): dev, pipeline-owned and with a new EndpointName, refused as
+   pipeline-owned, then (ALLOW_PIPELINE_ENV=1) as an Endpoint replacement, then deployed with
+   ALLOW_REPLACEMENT=1 too (a new endpoint answers, the old one is gone);
+6. `make destroy` (``python -m scripts.destroy``) of every stack, prod's first refused by its
+   termination protection, then lifted; no SageMaker model, endpoint config or endpoint, and
+   nothing in Application Auto Scaling, may remain.
 
 What moto does differently from CloudFormation is worked around where the CLI allows it and
 reported as a named, expected emulator note in the summary; it never passes silently, and the
@@ -42,8 +48,9 @@ CLI: update_app.main). The modules, by concern:
 - sequence: ``Rehearsal.run``, the steps in order;
 - step_runner: ``StepRunner``, the state the steps share and ``step()`` (numbered, timed,
   reported);
-- cdk_steps, smoke_steps, drift_steps, preflight_steps, update_steps, scaling_steps: the steps,
-  as methods of classes built on StepRunner;
+- cdk_steps, guard_steps, smoke_steps, drift_steps, preflight_steps, update_steps,
+  scaling_steps: the steps, as methods of classes built on StepRunner (guard_steps: the calls of
+  `make deploy` / `make destroy` and the guard scenarios);
 - checks: what a deploy, an update or a destroy must have done (boto3 clients; tests use moto's
   in-process mock);
 - commands: the command runner, the commands' environment, stopping process groups;

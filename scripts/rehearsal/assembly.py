@@ -17,6 +17,7 @@ class StackArtifact:
     stack_name: str
     environment: str
     template: dict[str, Any]
+    termination_protection: bool = False
 
 
 def read_assembly(directory: Path) -> dict[str, StackArtifact]:
@@ -29,7 +30,12 @@ def read_assembly(directory: Path) -> dict[str, StackArtifact]:
         properties = artifact.get("properties", {})
         name = properties.get("stackName", artifact_id)
         template = json.loads((directory / properties["templateFile"]).read_text())
-        stacks[name] = StackArtifact(name, artifact.get("environment", ""), template)
+        stacks[name] = StackArtifact(
+            name,
+            artifact.get("environment", ""),
+            template,
+            termination_protection=bool(properties.get("terminationProtection", False)),
+        )
     return stacks
 
 

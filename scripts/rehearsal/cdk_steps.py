@@ -1,8 +1,9 @@
 """The CDK CLI steps: synth, bootstrap, deploy, destroy, and the check that nothing is left.
 
-Every command goes through ``self.runner.cdk`` (the pinned CLI on the venv's Node.js, against the
-moto server). Each deploy uses ``--method=direct`` (note ``direct-deploys``); each deployed stack
-must hold every resource and output of its template (checks.py).
+synth and bootstrap go through ``self.runner.cdk`` (the pinned CLI on the venv's Node.js, against
+the moto server); deploy and destroy through `make deploy` / `make destroy` (guard_steps.py),
+which run the same CLI. Each deployed stack must hold every resource and output of its template
+(checks.py).
 """
 
 from __future__ import annotations
@@ -16,13 +17,12 @@ from scripts.rehearsal.checks import (
     leftover_scalable_targets,
     stack_is_gone,
 )
-from scripts.rehearsal.commands import tail
 from scripts.rehearsal.errors import RehearsalFailedError, UsageError
+from scripts.rehearsal.guard_steps import GuardSteps
 from scripts.rehearsal.settings import ACCOUNT, OUTPUT_ENDPOINT_NAME, REGION, STACK_NAME_PREFIX
-from scripts.rehearsal.step_runner import StepRunner
 
 
-class CdkSteps(StepRunner):
+class CdkSteps(GuardSteps):
     """synth, bootstrap, deploy, destroy, check_leftovers."""
 
     def synth(self) -> None:
@@ -52,11 +52,13 @@ class CdkSteps(StepRunner):
             step.detail = environment
 
     def deploy(self, name: str) -> None:
+        """`make deploy` of ``name`` from app.py's cloud assembly."""
         with self.step(f"deploy {name}") as step:
-            self.runner.cdk(
-                "deploy", name, "--app", str(self.assembly), "--method=direct",
-                "--require-approval", "never",
-            )  # fmt: skip
+            code, summary = self.deploy_command(name, assembly=self.assembly)
+            if code != 0:
+                raise RehearsalFailedError(
+                    f"make deploy {name} exited with {code}: {summary.get('error')}"
+                )
             self.report.note("direct-deploys")
             self.note_emulator_patches()
             template = self.stacks[name].template
@@ -74,23 +76,26 @@ class CdkSteps(StepRunner):
             check_endpoint_names(
                 stack_name=name, template=template, endpoint_name=endpoint_name, report=self.report
             )
-            step.detail = f"CREATE_COMPLETE, endpoint {endpoint_name}"
+            steps = len(summary.get("steps", []))
+            step.detail = (
+                f"CREATE_COMPLETE, endpoint {endpoint_name}; make deploy: {steps} steps incl. "
+                "plan, preflight, smoke"
+            )
 
     def destroy(self, name: str) -> None:
+        """`make destroy` of ``name``; it confirms the SageMaker resources are gone itself."""
         with self.step(f"destroy {name}") as step:
-            result = self.runner.cdk(
-                "destroy", name, "--app", str(self.assembly), "--force", check=False
-            )
-            if result.returncode != 0:
-                if not is_managed_policy_delete_conflict(result.output, self.stacks[name].template):
-                    raise RehearsalFailedError(
-                        f"cdk destroy {name} exited with {result.returncode}:\n"
-                        f"{tail(result.output)}"
-                    )
+            code, summary = self.destroy_command(name)
+            error = str(summary.get("error") or "")
+            if code != 0:
+                moto_order = is_managed_policy_delete_conflict(error, self.stacks[name].template)
+                if not (moto_order and "resources are gone" in error):
+                    raise RehearsalFailedError(f"make destroy {name} exited with {code}: {error}")
                 self.report.note("managed-policy-delete-order", name)
             if not stack_is_gone(self.cloudformation, name):
-                raise RehearsalFailedError(f"{name} still exists after cdk destroy")
-            step.detail = "stack deleted"
+                raise RehearsalFailedError(f"{name} still exists after make destroy")
+            gone = [fact for fact in summary.get("facts", []) if fact.startswith("confirmed")]
+            step.detail = f"make destroy: exit {code}; " + (gone[0] if gone else "stack deleted")
 
     def check_leftovers(self) -> None:
         with self.step("check nothing is left behind") as step:

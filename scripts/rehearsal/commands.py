@@ -84,19 +84,22 @@ class CommandRunner:
         self.say = say
         self.count = 0
 
-    def run(self, args: Sequence[str], *, check: bool = True) -> CommandResult:
+    def run(
+        self, args: Sequence[str], *, check: bool = True, env: Mapping[str, str] | None = None
+    ) -> CommandResult:
         self.count += 1
         words = [arg for arg in args if not arg.startswith("-")][:3]
         label = "-".join(re.sub(r"[^A-Za-z0-9.]+", "_", Path(word).name) for word in words)
         log = self.log_dir / f"{self.count:02d}-{label}.log"
         shown = " ".join(shlex.quote(a) for a in args).replace(str(PROJECT_ROOT) + "/", "")
-        self.say(f"    $ {shown}")
+        extra = " ".join(f"{key}={value}" for key, value in (env or {}).items())
+        self.say(f"    $ {extra + ' ' if extra else ''}{shown}")
         # Each command in its own process group: on a timeout or Ctrl-C, all of it is stopped
         # (the CLI starts node processes of its own).
         process = subprocess.Popen(
             list(args),
             cwd=PROJECT_ROOT,
-            env=self.env,
+            env={**self.env, **(env or {})},
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,

@@ -33,6 +33,8 @@ KMS_TAGS_MARKER = "rehearsal repair: KMS key tags converted for moto"
 UPDATE_ENDPOINT_MARKER = "rehearsal repair: SageMaker UpdateEndpoint emulated for"
 PROPAGATION_MARKER = "rehearsal repair: endpoint moved to its replaced EndpointConfig:"
 AUTOSCALING_MARKER = "rehearsal emulation: Application Auto Scaling in moto's CloudFormation:"
+TERMINATION_MARKER = "rehearsal emulation: CloudFormation termination protection:"
+RENAME_MARKER = "rehearsal repair: endpoint replaced for its new EndpointName:"
 _announced: set[str] = set()
 
 
@@ -107,6 +109,78 @@ def install_autoscaling_emulation() -> None:
     moto_autoscaling.install()
 
 
+def install_termination_protection() -> None:
+    """moto 5.2.5 stores EnableTerminationProtection from CreateStack and reports it, but has no
+    UpdateTerminationProtection (the CDK CLI calls it after deploying a protected stack) and
+    deletes a protected stack. Add the call, and refuse the delete with CloudFormation's error."""
+    from moto.cloudformation import models, responses
+    from moto.cloudformation.exceptions import ValidationError
+    from moto.core.responses import ActionResult
+
+    def update_termination_protection(self: Any) -> ActionResult:
+        stack = self.cloudformation_backend.get_stack(self._get_param("StackName"))
+        enabled = str(self._get_param("EnableTerminationProtection")).lower() == "true"
+        stack.enable_termination_protection = enabled
+        announce(TERMINATION_MARKER, f"{stack.name} set to {enabled}")
+        return ActionResult({"StackId": stack.stack_id})
+
+    responses.CloudFormationResponse.update_termination_protection = (  # type: ignore[attr-defined]
+        update_termination_protection
+    )
+    delete = models.CloudFormationBackend.delete_stack
+
+    def delete_unless_protected(self: Any, name_or_stack_id: str) -> None:
+        stack = next(
+            (s for s in self.stacks.values() if name_or_stack_id in (s.stack_id, s.name)), None
+        )
+        if stack is not None and stack.enable_termination_protection:
+            announce(TERMINATION_MARKER, f"delete of {stack.name} refused")
+            raise ValidationError(
+                message=f"Stack [{stack.name}] cannot be deleted while TerminationProtection "
+                "is enabled"
+            )
+        delete(self, name_or_stack_id)
+
+    models.CloudFormationBackend.delete_stack = delete_unless_protected  # type: ignore[method-assign]
+
+
+def install_endpoint_rename_repair() -> None:
+    """moto updates an AWS::SageMaker::Endpoint whose EndpointName changed by deleting it and
+    creating it again under the same name; CloudFormation replaces it: a new endpoint, then the
+    old one deleted. Do that (under moto's own generated name for the new one, as moto names
+    every endpoint; note endpoint-name)."""
+    from moto.sagemaker.models import FakeEndpoint
+
+    create = FakeEndpoint.create_from_cloudformation_json.__func__  # type: ignore[attr-defined]
+    update = FakeEndpoint.update_from_cloudformation_json.__func__  # type: ignore[attr-defined]
+
+    def create_remembering_name(cls: Any, *args: Any, **kwargs: Any) -> Any:
+        endpoint = create(cls, *args, **kwargs)
+        cloudformation_json = args[1] if len(args) > 1 else kwargs["cloudformation_json"]
+        properties = cloudformation_json.get("Properties") or {}
+        endpoint.rehearsal_template_name = properties.get("EndpointName")
+        return endpoint
+
+    def update_replacing_on_rename(cls: Any, **kwargs: Any) -> Any:
+        original = kwargs["original_resource"]
+        properties = kwargs["cloudformation_json"].get("Properties") or {}
+        wanted = properties.get("EndpointName")
+        if wanted == getattr(original, "rehearsal_template_name", wanted):
+            return update(cls, **kwargs)
+        account, region = kwargs["account_id"], kwargs["region_name"]
+        new = create_remembering_name(
+            cls, kwargs["new_resource_name"], kwargs["cloudformation_json"], account, region
+        )
+        cls.delete_from_cloudformation_json(
+            original.arn, kwargs["cloudformation_json"], account, region
+        )
+        announce(RENAME_MARKER, f"{original.endpoint_name} -> {new.endpoint_name}")
+        return new
+
+    FakeEndpoint.create_from_cloudformation_json = classmethod(create_remembering_name)  # type: ignore[method-assign,assignment]
+    FakeEndpoint.update_from_cloudformation_json = classmethod(update_replacing_on_rename)  # type: ignore[method-assign,assignment,arg-type]
+
+
 def _no_install() -> None:
     """Installed together with its sibling (install_endpoint_repairs)."""
 
@@ -123,6 +197,14 @@ PATCHES: tuple[EmulatorPatch, ...] = (
         note="autoscaling-emulated",
         marker=AUTOSCALING_MARKER,
         install=install_autoscaling_emulation,
+    ),
+    EmulatorPatch(
+        note="endpoint-rename", marker=RENAME_MARKER, install=install_endpoint_rename_repair
+    ),
+    EmulatorPatch(
+        note="termination-protection",
+        marker=TERMINATION_MARKER,
+        install=install_termination_protection,
     ),
 )
 

@@ -9,6 +9,18 @@ brings its note in when the server logs that it acted. A new note needs its text
 from __future__ import annotations
 
 NOTES = {
+    "endpoint-rename": (
+        "moto updates an Endpoint whose EndpointName changed by deleting it and creating it "
+        "again under the same name; CloudFormation replaces it (a new endpoint, then the old one "
+        "deleted): the rehearsal's moto server does that, naming the new one as moto names "
+        "every endpoint"
+    ),
+    "termination-protection": (
+        "moto 5.2.5 keeps a stack's termination protection from CreateStack but has no "
+        "UpdateTerminationProtection and deletes a protected stack: the rehearsal's moto server "
+        "adds the call and refuses DeleteStack of a protected stack with CloudFormation's error "
+        "(moto_patches.install_termination_protection)"
+    ),
     "direct-deploys": (
         "moto cannot update a stack through a change set ('Stack with id cdk-deploy-change-set "
         "does not exist') and leaves stacks created through one without Outputs: every deploy "

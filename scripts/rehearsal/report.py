@@ -34,6 +34,8 @@ class Report:
     plan: dict[str, Any] = field(default_factory=dict)
     smoke: dict[str, Any] = field(default_factory=dict)
     scaling: dict[str, Any] = field(default_factory=dict)  # by stack: registered, update, after
+    # Each guard of `make deploy` / `make destroy` that refused: its exit code and message.
+    guards: dict[str, Any] = field(default_factory=dict)
 
     def note(self, key: str, detail: str | None = None) -> None:
         note = self.notes.setdefault(key, Note(key=key, text=NOTES[key]))

@@ -35,6 +35,8 @@ class Rehearsal(CdkSteps, SmokeSteps, DriftSteps, PreflightSteps, ScalingSteps, 
             self._connect()
             self.synth()
             self.bootstrap()
+            self.synth_guard_scenarios()
+            self.wrong_account_refused(f"{STACK_NAME_PREFIX}-staging")
             for name in self.stacks:
                 self.deploy(name)
                 if name in self.scaled_stacks():
@@ -51,7 +53,13 @@ class Rehearsal(CdkSteps, SmokeSteps, DriftSteps, PreflightSteps, ScalingSteps, 
                 step.detail = self.smoke(update_stack)
             for name in self.scaled_stacks():
                 self.scaling_survives_update(name, updated=name == update_stack)
+            # dev: no scaling or alarms read the endpoint's name (the rename leaves them be).
+            self.pipeline_and_replacement(
+                f"{STACK_NAME_PREFIX}-dev", bootstrap_args=self.bootstrap_args(template)
+            )
             for name in reversed(self.stacks):
+                if self.stacks[name].termination_protection:
+                    self.destroy_protected_refused(name)
                 self.destroy(name)
             self.check_leftovers()
         except RehearsalFailedError:

@@ -17,6 +17,12 @@ STACK_NAME_PREFIX = "SageMakerServerless"  # stacks/config.py (a test keeps the 
 OUTPUT_ENDPOINT_NAME = "EndpointName"  # stacks/serverless_stack.py (a test keeps the two equal)
 # The context value of the update's app (update_app.py, run as `python -m scripts.rehearsal_app`).
 MEMORY_OVERRIDE_CONTEXT = "rehearsal:memory-size-in-mb"
+# The guard scenarios' overrides (ENVIRONMENT=VALUE): another account, a pipeline-owned
+# environment, a new endpoint name (an Endpoint replacement).
+ACCOUNT_CONTEXT = "rehearsal:account"
+DEPLOYED_BY_CONTEXT = "rehearsal:deployed-by"
+ENDPOINT_NAME_CONTEXT = "rehearsal:endpoint-name"
+OTHER_ACCOUNT = "210987654321"  # not moto's: a wrong-account deploy
 SERVERLESS_MEMORY_SIZES = (1024, 2048, 3072, 4096, 5120, 6144)
 # The answer moto gives every invocation (set through its API): wiring, not a model prediction.
 CANNED_PREDICTION = "151.25"

@@ -68,9 +68,11 @@ class StepRunner:
             detail = f" - {result.detail}" if result.detail else ""
             self.say(f"    {'ok' if result.ok else 'FAILED'} ({result.seconds:.1f}s){detail}")
 
-    def run_json(self, args: list[str], *, what: str) -> tuple[int, dict[str, Any]]:
+    def run_json(
+        self, args: list[str], *, what: str, env: dict[str, str] | None = None
+    ) -> tuple[int, dict[str, Any]]:
         """Run a script that prints a JSON report (``--json``): its exit code and last report."""
-        result = self.runner.run(args, check=False)
+        result = self.runner.run(args, check=False, env=env)
         reports = [line for line in result.output.splitlines() if line.startswith("{")]
         try:
             document: dict[str, Any] = json.loads(reports[-1])

@@ -24,7 +24,12 @@ use_project_node()  # before aws_cdk is imported: jsii starts Node.js at import 
 import aws_cdk as cdk  # noqa: E402
 
 from sagemaker_serverless import ServerlessConfigError  # noqa: E402
-from scripts.rehearsal.settings import MEMORY_OVERRIDE_CONTEXT  # noqa: E402
+from scripts.rehearsal.settings import (  # noqa: E402
+    ACCOUNT_CONTEXT,
+    DEPLOYED_BY_CONTEXT,
+    ENDPOINT_NAME_CONTEXT,
+    MEMORY_OVERRIDE_CONTEXT,
+)
 from stacks.app import build_app  # noqa: E402
 from stacks.config import ENVIRONMENTS, EnvironmentConfig  # noqa: E402
 
@@ -62,12 +67,65 @@ def with_memory_override(
     )
 
 
+def parse_override(key: str, text: str) -> tuple[str, str]:
+    """``"dev=pipeline"`` -> ``("dev", "pipeline")``."""
+    name, separator, value = str(text).partition("=")
+    if not separator or not name.strip() or not value.strip():
+        raise OverrideError(f"{key}={text!r} is not ENVIRONMENT=VALUE")
+    return name.strip(), value.strip()
+
+
+def with_guard_overrides(
+    environments: Iterable[EnvironmentConfig], *, account: str | None, deployed_by: str | None
+) -> tuple[EnvironmentConfig, ...]:
+    """The environments with one pinned to another account and/or one deployed by the pipeline
+    (the deploy guards' scenarios); validated by build_app like any table."""
+    changes: dict[str, dict[str, str]] = {}
+    for key, text in ((ACCOUNT_CONTEXT, account), (DEPLOYED_BY_CONTEXT, deployed_by)):
+        if text is not None:
+            name, value = parse_override(key, text)
+            field = "account" if key == ACCOUNT_CONTEXT else "deployed_by"
+            changes.setdefault(name, {})[field] = value
+    environments = tuple(environments)
+    unknown = set(changes) - {environment.name for environment in environments}
+    if unknown:
+        raise OverrideError(f"guard overrides: no environment {sorted(unknown)}")
+    return tuple(
+        dataclasses.replace(environment, **changes[environment.name])  # type: ignore[arg-type]
+        if environment.name in changes
+        else environment
+        for environment in environments
+    )
+
+
+def rename_endpoint(stack: cdk.Stack, endpoint_name: str) -> None:
+    """Give the stack's endpoint another EndpointName: CloudFormation replaces the endpoint. The
+    EndpointName output reads the endpoint (Fn::GetAtt), so it follows the new one."""
+    from aws_cdk import aws_sagemaker as sagemaker
+
+    endpoints = [c for c in stack.node.find_all() if isinstance(c, sagemaker.CfnEndpoint)]
+    if len(endpoints) != 1:
+        raise OverrideError(f"{ENDPOINT_NAME_CONTEXT}: {stack.stack_name} has no single endpoint")
+    endpoints[0].endpoint_name = endpoint_name
+
+
 def main() -> None:
     app = cdk.App()
     override = app.node.try_get_context(MEMORY_OVERRIDE_CONTEXT)
     try:
         environments = with_memory_override(ENVIRONMENTS, override)
-        build_app(app, environ=os.environ, environments=environments)
+        environments = with_guard_overrides(
+            environments,
+            account=app.node.try_get_context(ACCOUNT_CONTEXT),
+            deployed_by=app.node.try_get_context(DEPLOYED_BY_CONTEXT),
+        )
+        stacks = build_app(app, environ=os.environ, environments=environments)
+        rename = app.node.try_get_context(ENDPOINT_NAME_CONTEXT)
+        if rename is not None:
+            name, endpoint_name = parse_override(ENDPOINT_NAME_CONTEXT, rename)
+            if name not in stacks:
+                raise OverrideError(f"{ENDPOINT_NAME_CONTEXT}: no environment {name!r}")
+            rename_endpoint(stacks[name], endpoint_name)
     except (OverrideError, ServerlessConfigError) as error:
         print(f"error: {error}", file=sys.stderr)
         sys.exit(2)

@@ -4,8 +4,9 @@ The new templates come from the update's app (update_app.py, run as the CDK app
 ``python -m scripts.rehearsal_app``). The plan (scripts/update_plan.py) uses the CDK CLI's own
 replacement rules and follows references as CloudFormation does; it must agree with ``cdk diff``
 wherever ``cdk diff`` shows a change, and warns loudly if the endpoint itself would be replaced.
-The applied update must reach UPDATE_COMPLETE with new physical resources exactly where the plan
-said "replace" and every EndpointConfig carrying the new memory size (checks.py).
+The update is applied through `make deploy` (guard_steps.py). The applied update must reach
+UPDATE_COMPLETE with new physical resources exactly where the plan said "replace" and every
+EndpointConfig carrying the new memory size (checks.py).
 """
 
 from __future__ import annotations
@@ -19,8 +20,8 @@ from typing import Any
 from scripts.rehearsal.assembly import next_memory_size, read_assembly, serverless_memory_sizes
 from scripts.rehearsal.checks import check_deployed_stack, check_update_applied, stack_physical_ids
 from scripts.rehearsal.errors import RehearsalFailedError, UsageError
+from scripts.rehearsal.guard_steps import GuardSteps
 from scripts.rehearsal.settings import MEMORY_OVERRIDE_CONTEXT
-from scripts.rehearsal.step_runner import StepRunner
 from scripts.update_plan import (
     SPEC_DATABASE,
     Action,
@@ -32,7 +33,7 @@ from scripts.update_plan import (
 )
 
 
-class UpdateSteps(StepRunner):
+class UpdateSteps(GuardSteps):
     """plan_update, apply_update (and show_plan, the plan as the step prints it)."""
 
     updated_assembly: Path  # the update's cloud assembly, from plan_update to apply_update
@@ -99,16 +100,14 @@ class UpdateSteps(StepRunner):
     ) -> None:
         with self.step(f"apply update {stack_name}") as step:
             ids_before = stack_physical_ids(self.cloudformation, stack_name)
-            bootstrap_parameter = (template.get("Parameters") or {}).get("BootstrapVersion")
-            parameters = []
-            if bootstrap_parameter:
-                default = bootstrap_parameter["Default"]
-                parameters = ["--parameters", f"BootstrapVersion={default}"]
-                self.report.note("bootstrap-parameter")
-            self.runner.cdk(
-                "deploy", stack_name, "--app", str(self.updated_assembly), "--method=direct",
-                "--require-approval", "never", *parameters,
-            )  # fmt: skip
+            parameters = self.bootstrap_args(template)
+            code, summary = self.deploy_command(
+                stack_name, assembly=self.updated_assembly, cdk_args=parameters
+            )
+            if code != 0:
+                raise RehearsalFailedError(
+                    f"make deploy {stack_name} (update) exited with {code}: {summary.get('error')}"
+                )
             check_deployed_stack(
                 self.cloudformation,
                 stack_name=stack_name,
@@ -130,6 +129,14 @@ class UpdateSteps(StepRunner):
                 report=self.report,
             )
             step.detail = "UPDATE_COMPLETE; " + "; ".join(verified)
+
+    def bootstrap_args(self, template: dict[str, Any]) -> tuple[str, ...]:
+        """`cdk deploy` arguments a direct update needs in moto (note bootstrap-parameter)."""
+        bootstrap_parameter = (template.get("Parameters") or {}).get("BootstrapVersion")
+        if not bootstrap_parameter:
+            return ()
+        self.report.note("bootstrap-parameter")
+        return ("--parameters", f"BootstrapVersion={bootstrap_parameter['Default']}")
 
     def show_plan(self, plan: UpdatePlan, cli_diff: str) -> None:
         self.say("    cdk diff:")

@@ -91,6 +91,17 @@ def _field_type(hint: Any) -> _FieldType:
             return f"{name} must be {description}, {_got(value)}"
 
         return _FieldType(description, f"{inner.short} | None", optional)
+    if origin is typing.Literal:
+        allowed = " or ".join(repr(arg) for arg in args)
+        description = f"one of {allowed}"
+
+        def literal(name: str, value: object) -> str | None:
+            # exact type too: True == 1, so `1 in (True,)` would pass an int
+            if any(value == arg and type(value) is type(arg) for arg in args):
+                return None
+            return f"{name}={value!r} is not allowed; use {allowed}"
+
+        return _FieldType(description, f"Literal[{', '.join(map(repr, args))}]", literal)
     if origin is tuple and len(args) == 2 and args[1] is Ellipsis:
         item = _field_type(args[0])
         description = f"a tuple of {item.short} values (tuple[{item.short}, ...])"
