@@ -30,7 +30,7 @@ PIPELINE_EXAMPLE_ARGS := \
 	-c pipeline:region=eu-west-1 \
 	-c pipeline:targets=dev=222222222222/eu-west-1,staging=333333333333/eu-west-1,prod=444444444444/eu-west-1
 
-.PHONY: help setup synth synth-pipeline review test lint typecheck snapshot-update sample-model serve bench size preflight cost clean
+.PHONY: refresh-model help setup synth synth-pipeline review test lint typecheck snapshot-update sample-model serve bench size preflight cost clean
 
 help:
 	@echo "make synth            set up, then synthesize every environment's template into cdk.out/"
@@ -46,6 +46,8 @@ help:
 	@echo "make size             recommend MemorySizeInMB from peak memory under load (MODEL=, CONCURRENCY=)"
 	@echo "make preflight ENV=e  with AWS credentials: does e's deploy fit the account's serverless"
 	@echo "                      concurrency quota? (PREFLIGHT_ARGS=\"--json --region ...\")"
+	@echo "make refresh-model ENV=e  with AWS credentials: record e's Model Registry version (latest"
+	@echo "                      approved of its group) in cdk.context.json; ENV=all: every one"
 	@echo "make cost             monthly cost estimate per environment from cost/traffic.json and"
 	@echo "                      cost/prices.json (COST_ARGS=\"--env prod --region ...\")"
 	@echo "make clean            remove cdk.out and caches (keeps .venv and node_modules)"
@@ -118,6 +120,13 @@ PREFLIGHT_ARGS ?=
 preflight: $(PY_STAMP)
 	@test -n "$(ENV)" || { echo "usage: make preflight ENV=<environment> [PREFLIGHT_ARGS=...]" >&2; exit 2; }
 	env -u AWS_EC2_METADATA_DISABLED $(VENV)/bin/python -m scripts.preflight --env "$(ENV)" $(PREFLIGHT_ARGS)
+
+# Record the Model Registry version an environment deploys (scripts/model_registry/) in
+# cdk.context.json, which synth reads offline; commit the file. Needs credentials.
+refresh-model: $(PY_STAMP)
+	@test -n "$(ENV)" || { echo "usage: make refresh-model ENV=<environment>|all" >&2; exit 2; }
+	env -u AWS_EC2_METADATA_DISABLED $(VENV)/bin/python -m scripts.model_registry refresh \
+		$(if $(filter all,$(ENV)),--all,--env "$(ENV)")
 
 # Monthly cost estimate per environment (scripts/cost/): cost/traffic.json x cost/prices.json.
 # The chart (cost per month against requests per month, per memory size) goes to build/.

@@ -20,6 +20,8 @@ from sagemaker_serverless import (
     serverless_config_problems,
 )
 
+from .model_registry import model_package_field_problems
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_MODEL_ARTIFACT = PROJECT_ROOT / "model" / "model.tar.gz"
 # The managed XGBoost image the sample model is built for; build_sample_model.py saves the model
@@ -127,6 +129,13 @@ class EnvironmentConfig:
     tags: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     model_artifact: Path = SAMPLE_MODEL_ARTIFACT
     xgboost_image_version: str = XGBOOST_IMAGE_VERSION
+    # Instead of model_artifact (and the XGBoost image): a SageMaker Model Registry version to
+    # deploy, named by version ARN, or by model package group (name or ARN) for its latest
+    # approved version; resolved by `make refresh-model ENV=<name>` into cdk.context.json
+    # (docs/model-registry.md). None: model_artifact.
+    model_package: str | None = None
+    # Deploy a version still PendingManualApproval (e.g. in dev); Rejected is refused anyway.
+    allow_unapproved_model_package: bool = False
     # Observability: alarms (5XX, cold-start time, overhead latency) notify an encrypted SNS
     # topic, subscribed by these e-mail addresses; the 5XX alarm also rolls back bad updates.
     alarms: bool = False
@@ -178,6 +187,7 @@ class EnvironmentConfig:
             problems.append("alarm_emails is set but alarms=False; set alarms=True to use it")
         if self.smoke_payload is not None:
             problems += smoke_payload_problems(self.smoke_payload)
+        problems += self._model_source_problems()
         for key, value in self.tags.items():
             if (
                 not isinstance(key, str)
@@ -193,6 +203,21 @@ class EnvironmentConfig:
                     f"tags[{key!r}]={value!r} is not allowed; use a string of at most "
                     f"{_TAG_VALUE_MAX} characters"
                 )
+        return problems
+
+    def _model_source_problems(self) -> list[str]:
+        problems = model_package_field_problems(self.model_package)
+        if self.model_package is not None and self.model_artifact != SAMPLE_MODEL_ARTIFACT:
+            problems.append(
+                f"model_package={self.model_package!r} and model_artifact="
+                f"{str(self.model_artifact)!r} are both set; the package brings its own artifact "
+                "and image: set one"
+            )
+        if self.allow_unapproved_model_package and self.model_package is None:
+            problems.append(
+                "allow_unapproved_model_package=True is set but model_package is None; set "
+                "model_package to use it"
+            )
         return problems
 
 

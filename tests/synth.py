@@ -23,7 +23,11 @@ SNAPSHOT_ENVIRON = {"CDK_DEFAULT_ACCOUNT": "123456789012", "CDK_DEFAULT_REGION":
 
 
 def cdk_json_context() -> dict[str, Any]:
+    """cdk.json's context, and the recorded look-ups of cdk.context.json (the CLI reads both)."""
     context: dict[str, Any] = json.loads((PROJECT_ROOT / "cdk.json").read_text())["context"]
+    recorded = PROJECT_ROOT / "cdk.context.json"
+    if recorded.exists():
+        context |= json.loads(recorded.read_text())
     return context
 
 
