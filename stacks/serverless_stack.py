@@ -71,9 +71,12 @@ class ServerlessEndpointStack(cdk.Stack):
             cdk.Tags.of(self).add(key, value)
         if self.model_package is not None:
             description = self.model_package.description
-            cdk.Tags.of(self).add(
-                MODEL_PACKAGE_TAG, f"{description.group_name}/{description.version}"
-            )
+            # On the model and the endpoint only: a stack-wide tag would update every resource
+            # (key, role, alarms...) on every new version.
+            for resource in (self.endpoint.model, self.endpoint.cfn_endpoint):
+                cdk.Tags.of(resource).add(
+                    MODEL_PACKAGE_TAG, f"{description.group_name}/{description.version}"
+                )
             cdk.CfnOutput(
                 self,
                 OUTPUT_MODEL_PACKAGE,

@@ -198,3 +198,12 @@ def test_refresh_command_refuses_an_environment_without_a_package(
     assert code == 2
     assert "'dev' name no model_package" in capsys.readouterr().err
     assert not (tmp_path / "c.json").exists()
+
+
+def test_rehearsal_scenario_names_match_the_stacks() -> None:
+    from scripts.rehearsal import registry
+    from scripts.rehearsal.registry_app import registry_environment
+
+    assert registry_environment().stack_name == registry.STACK
+    assert registry.OUTPUT_MODEL_PACKAGE == OUTPUT_MODEL_PACKAGE
+    assert registry_environment().model_package == registry.GROUP_ARN

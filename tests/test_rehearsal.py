@@ -543,6 +543,16 @@ def test_rehearsal_end_to_end(rehearsal_result: JobResult) -> None:
     assert scaling["config_after"] != scaling["config_before"]
     assert "autoscaling-emulated" in notes
     assert not any("ApplicationAutoScaling" in d for d in notes["not-emulated"]["details"])
+    # The Model Registry scenario (scripts/rehearsal/registry.py): version 1 deployed, version 2
+    # approved, refreshed, shown by the review and deployed; the smoke test names each.
+    registry = [name for name in steps if name.startswith("registry: ")]
+    assert len(registry) == 11
+    version_2 = "model-package/rehearsal-churn/2"
+    assert version_2 in steps["registry: review shows the version change"]["detail"]
+    deployed = steps["registry: deploy SageMakerServerless-registry (2)"]["detail"]
+    assert deployed.startswith("UPDATE_COMPLETE")
+    assert deployed.endswith(version_2)
+    assert {"managed-policy-update", "model-replacement-propagation"} <= set(notes)
     # The server it started is gone.
     url = steps["start moto server"]["detail"]
     assert port_is_closed(int(url.rsplit(":", 1)[1]))

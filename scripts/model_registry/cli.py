@@ -6,26 +6,17 @@ import argparse
 import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from stacks.config import ENVIRONMENTS, PROJECT_ROOT, EnvironmentConfig
-from stacks.model_registry import PackageSource, package_source
+from stacks.model_registry import package_source
 
 from .context_file import ContextFileError, read_context, write_context
-from .registry import RegistryError, describe, latest_approved_arn
+from .registry import Recorded, RegistryError, record_versions
 
 PROG = "python -m scripts.model_registry"
 EXIT_OK, EXIT_FAILED = 0, 2
-
-
-@dataclass(frozen=True, kw_only=True)
-class Recorded:
-    env: str
-    key: str
-    arn: str
-    previous_arn: str | None
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -80,7 +71,7 @@ def refresh(
     context: dict[str, Any],
 ) -> list[Recorded]:
     """Resolve each environment's version into ``context``; ``client(service, region)``."""
-    recorded = []
+    sources = []
     for config in environments:
         assert config.model_package is not None  # chosen() kept only these
         account = config.account or environ.get("CDK_DEFAULT_ACCOUNT") or caller_account()
@@ -88,25 +79,8 @@ def refresh(
         source = package_source(config.model_package, account=account, region=region)
         if isinstance(source, str):
             raise RegistryError(f"environment {config.name!r}: {source}")
-        arn = _resolve_arn(source, client)
-        description = describe(client("sagemaker", source.region), client("s3", source.region), arn)
-        previous = context.get(source.context_key)
-        context[source.context_key] = description.to_json()
-        recorded.append(
-            Recorded(
-                env=config.name,
-                key=source.context_key,
-                arn=description.arn,
-                previous_arn=previous.get("arn") if isinstance(previous, dict) else None,
-            )
-        )
-    return recorded
-
-
-def _resolve_arn(source: PackageSource, client: Callable[[str, str], Any]) -> str:
-    if source.version_arn is not None:
-        return source.version_arn
-    return latest_approved_arn(client("sagemaker", source.region), source.group_arn_or_name)
+        sources.append((config.name, source))
+    return record_versions(sources, client=client, context=context)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

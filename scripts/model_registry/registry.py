@@ -3,15 +3,54 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sagemaker_serverless import ModelPackageContainer, ModelPackageDescription
+from stacks.model_registry import PackageSource
 
 _S3_URL = re.compile(r"^s3://(?P<bucket>[^/]+)/(?P<key>.+)$")
 
 
 class RegistryError(Exception):
     """Nothing can be recorded; the message says why and what to do."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Recorded:
+    env: str
+    key: str
+    arn: str
+    previous_arn: str | None
+
+
+def record_versions(
+    sources: Sequence[tuple[str, PackageSource]],
+    *,
+    client: Callable[[str, str], Any],
+    context: dict[str, Any],
+) -> list[Recorded]:
+    """Resolve each (environment name, source) into ``context``; ``client(service, region)``.
+
+    (Light on imports, unlike cli.py: the rehearsal calls it without loading aws_cdk.)
+    """
+    recorded = []
+    for env, source in sources:
+        sagemaker = client("sagemaker", source.region)
+        arn = source.version_arn or latest_approved_arn(sagemaker, source.group_arn_or_name)
+        description = describe(sagemaker, client("s3", source.region), arn)
+        previous = context.get(source.context_key)
+        context[source.context_key] = description.to_json()
+        recorded.append(
+            Recorded(
+                env=env,
+                key=source.context_key,
+                arn=description.arn,
+                previous_arn=previous.get("arn") if isinstance(previous, dict) else None,
+            )
+        )
+    return recorded
 
 
 def latest_approved_arn(sagemaker: Any, group: str) -> str:

@@ -33,6 +33,8 @@ KMS_TAGS_MARKER = "rehearsal repair: KMS key tags converted for moto"
 UPDATE_ENDPOINT_MARKER = "rehearsal repair: SageMaker UpdateEndpoint emulated for"
 PROPAGATION_MARKER = "rehearsal repair: endpoint moved to its replaced EndpointConfig:"
 AUTOSCALING_MARKER = "rehearsal emulation: Application Auto Scaling in moto's CloudFormation:"
+MANAGED_POLICY_UPDATE_MARKER = "rehearsal repair: managed policy updated with a new version:"
+MODEL_PROPAGATION_MARKER = "rehearsal repair: endpoint config moved to its replaced Model:"
 _announced: set[str] = set()
 
 
@@ -90,6 +92,17 @@ def install_endpoint_repairs() -> None:
     moto_repairs.install()
 
 
+def install_registry_repairs() -> None:
+    """What the registry scenario's update needs (moto_registry.py): a changed managed policy
+    document becomes a new default version; an endpoint config follows its replaced Model."""
+    from scripts.rehearsal import moto_registry
+
+    moto_registry.install_managed_policy_update(
+        lambda name: announce(MANAGED_POLICY_UPDATE_MARKER, name)
+    )
+    moto_registry.install_model_propagation(lambda name: announce(MODEL_PROPAGATION_MARKER, name))
+
+
 def install_autoscaling_emulation() -> None:
     """AWS::ApplicationAutoScaling::ScalableTarget and ::ScalingPolicy in moto's CloudFormation,
     and the serverless provisioned-concurrency dimension (moto_autoscaling.py); announced with
@@ -123,6 +136,14 @@ PATCHES: tuple[EmulatorPatch, ...] = (
         note="autoscaling-emulated",
         marker=AUTOSCALING_MARKER,
         install=install_autoscaling_emulation,
+    ),
+    EmulatorPatch(
+        note="managed-policy-update",
+        marker=MANAGED_POLICY_UPDATE_MARKER,
+        install=install_registry_repairs,
+    ),
+    EmulatorPatch(
+        note="model-replacement-propagation", marker=MODEL_PROPAGATION_MARKER, install=_no_install
     ),
 )
 
