@@ -546,7 +546,7 @@ def test_rehearsal_end_to_end(rehearsal_result: JobResult) -> None:
     # The Model Registry scenario (scripts/rehearsal/registry.py): version 1 deployed, version 2
     # approved, refreshed, shown by the review and deployed; the smoke test names each.
     registry = [name for name in steps if name.startswith("registry: ")]
-    assert len(registry) == 11
+    assert len(registry) == 10
     version_2 = "model-package/rehearsal-churn/2"
     assert version_2 in steps["registry: review shows the version change"]["detail"]
     deployed = steps["registry: deploy SageMakerServerless-registry (2)"]["detail"]

@@ -165,12 +165,15 @@ def _state_problems(
         )
     allowed = (APPROVED, PENDING) if allow_unapproved else (APPROVED,)
     if description.approval not in allowed:
-        hint = (
-            "a Rejected version is never deployed"
-            if allow_unapproved or description.approval not in (PENDING,)
-            else "approve it in the Model Registry, or pass allow_unapproved=True to deploy it "
-            "anyway (e.g. in dev)"
-        )
+        if description.approval == "Rejected":
+            hint = "a Rejected version is never deployed"
+        elif description.approval == PENDING:
+            hint = (
+                "approve it in the Model Registry, or pass allow_unapproved=True to deploy it "
+                "anyway (e.g. in dev)"
+            )
+        else:
+            hint = "approve it in the Model Registry, then refresh the record"
         problems.append(
             f"{label} has ModelApprovalStatus={description.approval!r}; allowed: "
             f"{', '.join(map(repr, allowed))} ({hint})"
