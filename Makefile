@@ -32,7 +32,7 @@ PIPELINE_EXAMPLE_ARGS := \
 	-c pipeline:region=eu-west-1 \
 	-c pipeline:targets=dev=222222222222/eu-west-1,staging=333333333333/eu-west-1,prod=444444444444/eu-west-1
 
-.PHONY: help setup synth synth-pipeline review test lint typecheck snapshot-update sample-model serve bench size preflight cost deploy destroy docs-charts clean
+.PHONY: help setup synth synth-pipeline review test lint typecheck snapshot-update sample-model serve bench size preflight cost deploy destroy refresh-model docs-charts clean
 
 help:
 	@echo "make synth            set up, then synthesize every environment's template into cdk.out/"
@@ -54,6 +54,8 @@ help:
 	@echo "                      ALLOW_PIPELINE_ENV=1; docs/deploy-from-a-laptop.md)"
 	@echo "make destroy ENV=e    with AWS credentials: list, refuse if protected, confirm, cdk destroy,"
 	@echo "                      check the endpoint, configs and models are gone (DESTROY_ARGS=--yes)"
+	@echo "make refresh-model ENV=e  with AWS credentials: record e's Model Registry version (latest"
+	@echo "                      approved of its group) in cdk.context.json; ENV=all: every one"
 	@echo "make cost             monthly cost estimate per environment from cost/traffic.json and"
 	@echo "                      cost/prices.json (COST_ARGS=\"--env prod --region ...\")"
 	@echo "make docs-charts      re-render the README's chart (docs/images/cost-chart.png)"
@@ -171,6 +173,13 @@ deploy: setup
 destroy: setup
 	@test -n "$(ENV)" || { echo "usage: make destroy ENV=<environment> [DESTROY_ARGS=...]" >&2; exit 2; }
 	env -u AWS_EC2_METADATA_DISABLED $(VENV)/bin/python -m scripts.destroy --env "$(ENV)" $(DESTROY_ARGS)
+
+# Record the Model Registry version an environment deploys (scripts/model_registry/) in
+# cdk.context.json, which synth reads offline; commit the file. Needs credentials.
+refresh-model: $(PY_STAMP)
+	@test -n "$(ENV)" || { echo "usage: make refresh-model ENV=<environment>|all" >&2; exit 2; }
+	env -u AWS_EC2_METADATA_DISABLED $(VENV)/bin/python -m scripts.model_registry refresh \
+		$(if $(filter all,$(ENV)),--all,--env "$(ENV)")
 
 # Monthly cost estimate per environment (scripts/cost/): cost/traffic.json x cost/prices.json.
 # The chart (cost per month against requests per month, per memory size) goes to build/.

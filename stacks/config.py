@@ -22,6 +22,8 @@ from sagemaker_serverless import (
 )
 from sagemaker_serverless.fields import FieldCheck, checked_fields, field_problems
 
+from .model_registry import model_package_field_problems
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_MODEL_ARTIFACT = PROJECT_ROOT / "model" / "model.tar.gz"
 # The managed XGBoost image the sample model is built for; build_sample_model.py saves the model
@@ -137,6 +139,13 @@ class EnvironmentConfig:
     tags: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     model_artifact: Path = SAMPLE_MODEL_ARTIFACT
     xgboost_image_version: str = XGBOOST_IMAGE_VERSION
+    # Instead of model_artifact (and the XGBoost image): a SageMaker Model Registry version to
+    # deploy, named by version ARN, or by model package group (name or ARN) for its latest
+    # approved version; resolved by `make refresh-model ENV=<name>` into cdk.context.json
+    # (docs/model-registry.md). None: model_artifact.
+    model_package: str | None = None
+    # Deploy a version still PendingManualApproval (e.g. in dev); Rejected is refused anyway.
+    allow_unapproved_model_package: bool = False
     # Observability: alarms (5XX, cold-start time, overhead latency) notify an encrypted SNS
     # topic, subscribed by these e-mail addresses; the 5XX alarm also rolls back bad updates.
     alarms: bool = False
@@ -180,6 +189,7 @@ class EnvironmentConfig:
             problems += smoke_payload_problems(self.smoke_payload)
         if checked.ok("tags"):
             problems += _tag_problems(self.tags)
+        problems += self._model_source_problems(checked)
         return problems
 
     def _capacity_problems(self, checked: FieldCheck) -> list[str]:
@@ -212,6 +222,23 @@ class EnvironmentConfig:
         ]
         if self.alarm_emails and not self.alarms:
             problems.append("alarm_emails is set but alarms=False; set alarms=True to use it")
+        return problems
+
+    def _model_source_problems(self, checked: FieldCheck) -> list[str]:
+        if not checked.ok("model_package", "model_artifact", "allow_unapproved_model_package"):
+            return []
+        problems = model_package_field_problems(self.model_package)
+        if self.model_package is not None and self.model_artifact != SAMPLE_MODEL_ARTIFACT:
+            problems.append(
+                f"model_package={self.model_package!r} and model_artifact="
+                f"{str(self.model_artifact)!r} are both set; the package brings its own artifact "
+                "and image: set one"
+            )
+        if self.allow_unapproved_model_package and self.model_package is None:
+            problems.append(
+                "allow_unapproved_model_package=True is set but model_package is None; set "
+                "model_package to use it"
+            )
         return problems
 
 

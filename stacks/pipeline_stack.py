@@ -37,6 +37,7 @@ from .pipeline_config import (
     smoke_test_runner_role_name,
 )
 from .pipeline_nag import acknowledge_pipeline_findings, add_pipeline_nag_checks
+from .pipeline_registry import REFRESH_ALL, follow_approvals, followed_groups
 from .serverless_stack import ServerlessEndpointStack
 
 # CodeBuild's Ubuntu 22.04 image; Python pinned to the version the test suite runs on.
@@ -254,16 +255,18 @@ class EnvironmentStage(cdk.Stage):
         )
 
 
-def synth_commands(pipeline: ResolvedPipeline) -> list[str]:
+def synth_commands(pipeline: ResolvedPipeline, *, refresh_models: bool = False) -> list[str]:
     """The README's commands: set up and check everything, then synthesize.
 
     Context given on the command line (``-c pipeline:...``) is passed on, so the pipeline
     synthesizes itself as it was first deployed; ``PIPELINE`` values come from the commit.
+    ``refresh_models``: resolve the followed Model Registry groups' latest approved versions
+    into cdk.context.json first (stacks/pipeline_registry.py).
     """
     synth = "make synth"
     if pipeline.context:
         synth += f' CDK_SYNTH_ARGS="{pipeline.context_arguments()}"'
-    return ["make test", synth]
+    return ["make test", *([REFRESH_ALL] if refresh_models else []), synth]
 
 
 def smoke_test_commands(
@@ -317,6 +320,8 @@ class PipelineStack(cdk.Stack):
         **kwargs: Any,
     ) -> None:
         config = pipeline.config
+        environments = tuple(environments)
+        followed = followed_groups(environments)
         super().__init__(
             scope,
             construct_id,
@@ -330,7 +335,7 @@ class PipelineStack(cdk.Stack):
         self.synth_step = pipelines.ShellStep(
             "Synth",
             input=self.source,
-            commands=synth_commands(pipeline),
+            commands=synth_commands(pipeline, refresh_models=bool(followed)),
             primary_output_directory="cdk.out",
         )
         self.pipeline = pipelines.CodePipeline(
@@ -403,4 +408,6 @@ class PipelineStack(cdk.Stack):
         # Build now, so the generated constructs exist for the acknowledgements below.
         self.pipeline.build_pipeline()
         acknowledge_pipeline_findings(self)
+        if followed:
+            follow_approvals(self, followed)
         add_pipeline_nag_checks(self)

@@ -11,9 +11,17 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
 
 from constructs import Construct
-from sagemaker_serverless import ContainerImage, EndpointAlarms, ModelData, ServerlessEndpoint
+from sagemaker_serverless import (
+    ContainerImage,
+    EndpointAlarms,
+    ModelData,
+    ModelPackage,
+    ServerlessConfigError,
+    ServerlessEndpoint,
+)
 
 from .config import EnvironmentConfig
+from .model_registry import package_source, recorded_description
 
 # Stack metadata (cloud assembly manifest, not the template) that `make deploy` reads.
 DEPLOYED_BY_METADATA = "sagemaker-serverless:deployed-by"
@@ -21,6 +29,9 @@ DEPLOYED_BY_METADATA = "sagemaker-serverless:deployed-by"
 OUTPUT_ENDPOINT_NAME = "EndpointName"
 OUTPUT_ENDPOINT_ARN = "EndpointArn"
 OUTPUT_MODEL_FEATURE_COUNT = "ModelFeatureCount"
+OUTPUT_MODEL_PACKAGE = "ModelPackageVersionArn"
+# The stack tag that names the deployed Model Registry version (<group>/<version>).
+MODEL_PACKAGE_TAG = "sagemaker-model-package"
 
 
 class ServerlessEndpointStack(cdk.Stack):
@@ -39,11 +50,19 @@ class ServerlessEndpointStack(cdk.Stack):
         self.config = config
         self.node.add_metadata(DEPLOYED_BY_METADATA, config.deployed_by)
         self.alarm_topic = self._alarm_topic(config) if config.alarms else None
+        self.model_package = self._model_package(config)
         self.endpoint = ServerlessEndpoint(
             self,
             "Endpoint",
-            image=ContainerImage.from_sagemaker_algorithm("xgboost", config.xgboost_image_version),
-            model_data=ModelData.from_asset(config.model_artifact),
+            image=(
+                ContainerImage.from_sagemaker_algorithm("xgboost", config.xgboost_image_version)
+                if self.model_package is None
+                else None
+            ),
+            model_data=(
+                ModelData.from_asset(config.model_artifact) if self.model_package is None else None
+            ),
+            model_package=self.model_package,
             memory_size_in_mb=config.memory_size_in_mb,
             max_concurrency=config.max_concurrency,
             provisioned_concurrency=config.provisioned_concurrency,
@@ -54,6 +73,20 @@ class ServerlessEndpointStack(cdk.Stack):
         )
         for key, value in config.tags.items():
             cdk.Tags.of(self).add(key, value)
+        if self.model_package is not None:
+            description = self.model_package.description
+            # On the model and the endpoint only: a stack-wide tag would update every resource
+            # (key, role, alarms...) on every new version.
+            for resource in (self.endpoint.model, self.endpoint.cfn_endpoint):
+                cdk.Tags.of(resource).add(
+                    MODEL_PACKAGE_TAG, f"{description.group_name}/{description.version}"
+                )
+            cdk.CfnOutput(
+                self,
+                OUTPUT_MODEL_PACKAGE,
+                value=description.arn,
+                description="The Model Registry version the endpoint serves",
+            )
 
         cdk.CfnOutput(
             self,
@@ -77,6 +110,27 @@ class ServerlessEndpointStack(cdk.Stack):
                     "(read from the model artifact at synth)"
                 ),
             )
+
+    def _model_package(self, config: EnvironmentConfig) -> ModelPackage | None:
+        # Read from the record `make refresh-model` keeps in cdk.context.json, never from AWS.
+        if config.model_package is None:
+            return None
+        account, region = self.account, self.region
+        source = package_source(
+            config.model_package,
+            account=None if cdk.Token.is_unresolved(account) else account,
+            region=None if cdk.Token.is_unresolved(region) else region,
+        )
+        description = (
+            recorded_description(source, env=config.name, context=self.node.try_get_context)
+            if not isinstance(source, str)
+            else source
+        )
+        if isinstance(description, str):
+            raise ServerlessConfigError([description], subject=f"environment {config.name!r}")
+        return ModelPackage.from_description(
+            description, allow_unapproved=config.allow_unapproved_model_package
+        )
 
     def _alarm_topic(self, config: EnvironmentConfig) -> sns.Topic:
         # Alarm notifications can carry endpoint names; encrypt them with a key of our own, which

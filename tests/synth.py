@@ -23,7 +23,11 @@ SNAPSHOT_ENVIRON = {"CDK_DEFAULT_ACCOUNT": "123456789012", "CDK_DEFAULT_REGION":
 
 
 def cdk_json_context() -> dict[str, Any]:
+    """cdk.json's context, and the recorded look-ups of cdk.context.json (the CLI reads both)."""
     context: dict[str, Any] = json.loads((PROJECT_ROOT / "cdk.json").read_text())["context"]
+    recorded = PROJECT_ROOT / "cdk.context.json"
+    if recorded.exists():
+        context |= json.loads(recorded.read_text())
     return context
 
 
@@ -105,13 +109,16 @@ class SynthesizedPipeline:
 
 
 def synthesize_pipeline(
-    outdir: Path, context: Mapping[str, str] = PIPELINE_EXAMPLE_CONTEXT
+    outdir: Path,
+    context: Mapping[str, Any] = PIPELINE_EXAMPLE_CONTEXT,
+    environments: Iterable[EnvironmentConfig] = ENVIRONMENTS,
 ) -> SynthesizedPipeline:
     """The app with the example pipeline configured through context, as `-c` gives it."""
     app = new_app(outdir)
     for key, value in context.items():
         app.node.set_context(key, value)
-    build_app(app, environ=SNAPSHOT_ENVIRON)  # the env stacks as in their snapshots
+    # The env stacks as in their snapshots.
+    build_app(app, environ=SNAPSHOT_ENVIRON, environments=environments)
     stack = app.node.find_child(PIPELINE_STACK_NAME)
     assert isinstance(stack, PipelineStack)
     app.synth()

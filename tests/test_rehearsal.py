@@ -502,13 +502,17 @@ def test_a_patch_that_acted_after_the_last_deploy_is_noted_too(
 # --- end to end -----------------------------------------------------------------------------
 
 
+def _report(result: JobResult) -> dict[str, Any]:
+    # `python -m scripts.rehearse --json`, started in the background at collection (conftest.py).
+    assert result.returncode == 0, result.stderr[-4000:]
+    report: dict[str, Any] = json.loads(result.stdout)
+    assert report["ok"] is True, report["error"]
+    return report
+
+
 @pytest.mark.rehearsal
 def test_rehearsal_end_to_end(rehearsal_result: JobResult) -> None:
-    # `python -m scripts.rehearse --json`, started in the background at collection (conftest.py).
-    result = rehearsal_result
-    assert result.returncode == 0, result.stderr[-4000:]
-    report = json.loads(result.stdout)
-    assert report["ok"] is True, report["error"]
+    report = _report(rehearsal_result)
     # A few minutes at most, in CI too. Every deploy, update and destroy now runs through
     # `make deploy` / `make destroy` (lint, preflight and smoke test in each deploy) plus five
     # refusals and one more synth: measured (`time python -m scripts.rehearse --json`, 2 vCPUs)
@@ -548,6 +552,17 @@ def test_rehearsal_end_to_end(rehearsal_result: JobResult) -> None:
     assert scaling["config_after"] != scaling["config_before"]
     assert "autoscaling-emulated" in notes
     assert not any("ApplicationAutoScaling" in d for d in notes["not-emulated"]["details"])
+    # The server it started is gone.
+    url = steps["start moto server"]["detail"]
+    assert port_is_closed(int(url.rsplit(":", 1)[1]))
+
+
+@pytest.mark.rehearsal
+def test_rehearsal_guards_refuse_then_allow(rehearsal_result: JobResult) -> None:
+    report = _report(rehearsal_result)
+    steps = {step["name"]: step for step in report["steps"]}
+    notes = {note["key"]: note for note in report["notes"]}
+    prod = next(config for config in ENVIRONMENTS if config.name == "prod")
     # Deploy, update and destroy ran through `make deploy` / `make destroy`, and each guard refused
     # (exit 3, nothing changed) before its override allowed it.
     guards = report["guards"]
@@ -567,11 +582,25 @@ def test_rehearsal_end_to_end(rehearsal_result: JobResult) -> None:
         in guards["termination-protected"]["error"]
     )
     assert "termination-protection" in notes
-    for stack in stacks:
-        assert "make destroy: exit" in steps[f"destroy {stack}"]["detail"]
-    # The server it started is gone.
-    url = steps["start moto server"]["detail"]
-    assert port_is_closed(int(url.rsplit(":", 1)[1]))
+    for config in ENVIRONMENTS:
+        assert "make destroy: exit" in steps[f"destroy {config.stack_name}"]["detail"]
+
+
+@pytest.mark.rehearsal
+def test_rehearsal_registry_scenario(rehearsal_result: JobResult) -> None:
+    report = _report(rehearsal_result)
+    steps = {step["name"]: step for step in report["steps"]}
+    notes = {note["key"]: note for note in report["notes"]}
+    # The Model Registry scenario (scripts/rehearsal/registry.py): version 1 deployed, version 2
+    # approved, refreshed, shown by the review and deployed; the smoke test names each.
+    registry = [name for name in steps if name.startswith("registry: ")]
+    assert len(registry) == 10
+    version_2 = "model-package/rehearsal-churn/2"
+    assert version_2 in steps["registry: review shows the version change"]["detail"]
+    deployed = steps["registry: deploy SageMakerServerless-registry (2)"]["detail"]
+    assert deployed.startswith("UPDATE_COMPLETE")
+    assert deployed.endswith(version_2)
+    assert {"managed-policy-update", "model-replacement-propagation"} <= set(notes)
 
 
 @pytest.mark.usefixtures("aws", "repaired_moto")

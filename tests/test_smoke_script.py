@@ -83,6 +83,24 @@ def test_success_by_stack_output_as_json(
 
 
 @pytest.mark.usefixtures("aws")
+def test_reports_the_deployed_model_package_version(
+    fake_time: FakeTime, capsys: pytest.CaptureFixture[str]
+) -> None:
+    version = "arn:aws:sagemaker:us-east-1:123456789012:model-package/churn/4"
+    create_endpoint()
+    create_stack(
+        "SageMakerServerless-prod", {"EndpointName": ENDPOINT, "ModelPackageVersionArn": version}
+    )
+    queue_answer("151.25")
+    args = ("--stack", "SageMakerServerless-prod", "--no-config-check")
+    assert run_main(fake_time, *args) == 0
+    assert f"model package: {version}" in capsys.readouterr().out
+    queue_answer("151.25")
+    assert run_main(fake_time, *args, "--json") == 0
+    assert json.loads(capsys.readouterr().out)["model_package"] == version
+
+
+@pytest.mark.usefixtures("aws")
 def test_waits_while_creating_with_progress(
     fake_time: FakeTime, capsys: pytest.CaptureFixture[str]
 ) -> None:

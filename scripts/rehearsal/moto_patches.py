@@ -35,6 +35,8 @@ PROPAGATION_MARKER = "rehearsal repair: endpoint moved to its replaced EndpointC
 AUTOSCALING_MARKER = "rehearsal emulation: Application Auto Scaling in moto's CloudFormation:"
 TERMINATION_MARKER = "rehearsal emulation: CloudFormation termination protection:"
 RENAME_MARKER = "rehearsal repair: endpoint replaced for its new EndpointName:"
+MANAGED_POLICY_UPDATE_MARKER = "rehearsal repair: managed policy updated with a new version:"
+MODEL_PROPAGATION_MARKER = "rehearsal repair: endpoint config moved to its replaced Model:"
 _announced: set[str] = set()
 
 
@@ -90,6 +92,17 @@ def install_endpoint_repairs() -> None:
     }
     moto_repairs.on_act = lambda repair, endpoint: announce(markers[repair], endpoint)
     moto_repairs.install()
+
+
+def install_registry_repairs() -> None:
+    """What the registry scenario's update needs (moto_registry.py): a changed managed policy
+    document becomes a new default version; an endpoint config follows its replaced Model."""
+    from scripts.rehearsal import moto_registry
+
+    moto_registry.install_managed_policy_update(
+        lambda name: announce(MANAGED_POLICY_UPDATE_MARKER, name)
+    )
+    moto_registry.install_model_propagation(lambda name: announce(MODEL_PROPAGATION_MARKER, name))
 
 
 def install_autoscaling_emulation() -> None:
@@ -205,6 +218,14 @@ PATCHES: tuple[EmulatorPatch, ...] = (
         note="termination-protection",
         marker=TERMINATION_MARKER,
         install=install_termination_protection,
+    ),
+    EmulatorPatch(
+        note="managed-policy-update",
+        marker=MANAGED_POLICY_UPDATE_MARKER,
+        install=install_registry_repairs,
+    ),
+    EmulatorPatch(
+        note="model-replacement-propagation", marker=MODEL_PROPAGATION_MARKER, install=_no_install
     ),
 )
 

@@ -83,4 +83,15 @@ NOTES = {
         "entity, must detach all policies first'), drops the stack and leaves the role and "
         "policy behind; CloudFormation deletes them in dependency order"
     ),
+    "managed-policy-update": (
+        "moto's CloudFormation drops an AWS::IAM::ManagedPolicy whose document changes on a "
+        "stack update (it has no update for the type); the rehearsal's moto server updates it "
+        "in place with a new default policy version, as IAM does (the template is unchanged)"
+    ),
+    "model-replacement-propagation": (
+        "a stack update that replaces an AWS::SageMaker::Model leaves moto's EndpointConfig "
+        "naming the deleted model (moto updates only resources whose template text changed); "
+        "the rehearsal's moto server points the config's variants at the new model "
+        "(CloudFormation would replace the config; the template is unchanged)"
+    ),
 }

@@ -15,13 +15,16 @@ from scripts.rehearsal.drift_steps import DriftSteps
 from scripts.rehearsal.errors import RehearsalFailedError
 from scripts.rehearsal.moto_server import MotoServer
 from scripts.rehearsal.preflight_steps import PreflightSteps
+from scripts.rehearsal.registry import RegistrySteps
 from scripts.rehearsal.scaling_steps import ScalingSteps
 from scripts.rehearsal.settings import REGION, STACK_NAME_PREFIX
 from scripts.rehearsal.smoke_steps import SmokeSteps
 from scripts.rehearsal.update_steps import UpdateSteps
 
 
-class Rehearsal(CdkSteps, SmokeSteps, DriftSteps, PreflightSteps, ScalingSteps, UpdateSteps):
+class Rehearsal(
+    CdkSteps, SmokeSteps, DriftSteps, PreflightSteps, ScalingSteps, UpdateSteps, RegistrySteps
+):
     """The steps, in order; state the later steps need is kept on the instance."""
 
     def run(self, workdir: Path) -> None:
@@ -57,6 +60,7 @@ class Rehearsal(CdkSteps, SmokeSteps, DriftSteps, PreflightSteps, ScalingSteps, 
             self.pipeline_and_replacement(
                 f"{STACK_NAME_PREFIX}-dev", bootstrap_args=self.bootstrap_args(template)
             )
+            self.registry_scenario()  # its own stack, deployed and destroyed (registry.py)
             for name in reversed(self.stacks):
                 if self.stacks[name].termination_protection:
                     self.destroy_protected_refused(name)

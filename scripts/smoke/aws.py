@@ -22,6 +22,7 @@ from .region import ResolvedRegion
 from .report import Report, finish_load, record_answer
 
 OUTPUT_ENDPOINT_NAME = "EndpointName"  # the stacks' CfnOutput id (stacks/serverless_stack.py)
+OUTPUT_MODEL_PACKAGE = "ModelPackageVersionArn"  # when the stack deploys a registry version
 WAITING_STATUSES = {"Creating", "Updating", "SystemUpdating", "RollingBack"}
 
 
@@ -185,6 +186,7 @@ def run(
         deployed, note = count_from_outputs(outputs, options.stack)
         if note:
             progress(note)
+        report.model_package = outputs.get(OUTPUT_MODEL_PACKAGE)
     else:
         assert options.endpoint_name is not None
         endpoint_name = options.endpoint_name

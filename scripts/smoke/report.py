@@ -32,6 +32,8 @@ class Report:
     config_check: ConfigCheck | None = None  # the live-configuration check (drift.py)
     config_check_note: str | None = None  # why it did not run, when it did not
     exit_code: int | None = None  # set by cli.main with ok: 0 is the only code where ok is true
+    # The Model Registry version the stack deployed (its ModelPackageVersionArn output), if any.
+    model_package: str | None = None
 
     @property
     def warm_p50_ms(self) -> float | None:
@@ -127,6 +129,8 @@ def print_report(report: Report, *, as_json: bool) -> None:
         print(f"   cold call {report.cold_latency_ms} ms; warm p50 {report.warm_p50_ms} ms")
     else:
         print(f"{verdict} {report.endpoint_name} ({report.region})")
+    if report.model_package:
+        print(f"   model package: {report.model_package}")
     if report.feature_check:
         print(f"   features: {report.feature_check}")
     if report.config_check is not None:

@@ -4,7 +4,8 @@ from sagemaker_serverless import ServerlessEndpoint, ContainerImage, ModelData
 
 Names are imported on first use (PEP 562): ``sagemaker_serverless.artifact`` and
 ``ServerlessConfigError`` need only the standard library, so scripts can check a model artifact
-without loading aws_cdk (and starting jsii's Node.js process).
+or record a Model Registry version (``ModelPackageDescription``) without loading aws_cdk (and
+starting jsii's Node.js process).
 """
 
 from __future__ import annotations
@@ -26,7 +27,9 @@ if TYPE_CHECKING:
     from .endpoint import ServerlessEndpoint
     from .image import ContainerImage, ContainerImageConfig, supported_algorithm_versions
     from .model_data import ModelData, ModelDataConfig
+    from .model_package import ModelPackage, ModelPackageConfig
     from .monitoring import EndpointAlarms
+    from .package_description import ModelPackageContainer, ModelPackageDescription
     from .scaling import ProvisionedConcurrencyScaling, ScheduledConcurrency
 
 # Public name -> the submodule that defines it.
@@ -42,6 +45,10 @@ _EXPORTS = {
     "EndpointBase": "._base",
     "ModelData": ".model_data",
     "ModelDataConfig": ".model_data",
+    "ModelPackage": ".model_package",
+    "ModelPackageConfig": ".model_package",
+    "ModelPackageContainer": ".package_description",
+    "ModelPackageDescription": ".package_description",
     "ModelFileInfo": ".artifact",
     "ProvisionedConcurrencyScaling": ".scaling",
     "ScheduledConcurrency": ".scaling",
@@ -66,6 +73,10 @@ __all__ = [
     "ModelData",
     "ModelDataConfig",
     "ModelFileInfo",
+    "ModelPackage",
+    "ModelPackageConfig",
+    "ModelPackageContainer",
+    "ModelPackageDescription",
     "ProvisionedConcurrencyScaling",
     "ScheduledConcurrency",
     "ServerlessConfigError",

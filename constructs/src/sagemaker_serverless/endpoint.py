@@ -35,10 +35,12 @@ from ._limits import (
     is_token,
     serverless_config_problems,
 )
+from ._source import bind_source, source_problems
 from .artifact import ArtifactInspection, inspect_model_artifact
 from .deployment import Deployment, TrafficShift
 from .image import ContainerImage
 from .model_data import ModelData
+from .model_package import ModelPackage
 from .monitoring import EndpointAlarms, create_alarms, create_dashboard
 from .scaling import SCALABLE_DIMENSION, SERVICE_LINKED_ROLE, ProvisionedConcurrencyScaling
 
@@ -70,6 +72,9 @@ class ServerlessEndpoint(EndpointBase):
     :param image: the serving image, e.g.
         ``ContainerImage.from_sagemaker_algorithm("xgboost", "3.0-5")``.
     :param model_data: the artifact, e.g. ``ModelData.from_asset("model/model.tar.gz")``.
+    :param model_package: instead of ``image`` and ``model_data``: a Model Registry version
+        (``ModelPackage.from_description(...)``); the model references it and SageMaker takes
+        the image and artifact from it. Give either this or both of the others.
     :param memory_size_in_mb: memory per concurrent invocation, one of 1024, 2048, 3072, 4096,
         5120, 6144. Default: 2048.
     :param max_concurrency: the most invocations served at once, 1-200. Default: 5.
@@ -109,8 +114,9 @@ class ServerlessEndpoint(EndpointBase):
         scope: Construct,
         construct_id: str,
         *,
-        image: ContainerImage,
-        model_data: ModelData,
+        image: ContainerImage | None = None,
+        model_data: ModelData | None = None,
+        model_package: ModelPackage | None = None,
         memory_size_in_mb: int = 2048,
         max_concurrency: int = 5,
         provisioned_concurrency: int | None = None,
@@ -135,12 +141,10 @@ class ServerlessEndpoint(EndpointBase):
             max_concurrency=max_concurrency,
             provisioned_concurrency=provisioned_concurrency,
         )
-        problems += image.problems(self)
-        data_problems = model_data.problems()
-        artifact_problems, artifact_warnings = self._inspect_artifact(
-            model_data, image=image, environment=environment, checked=not data_problems
+        source_errors, artifact_warnings = self._source_findings(
+            image, model_data, model_package, environment
         )
-        problems += data_problems + artifact_problems
+        problems += source_errors
         problems += _endpoint_name_problems(endpoint_name)
         problems += _variant_name_problems(variant_name)
         problems += environment_problems(environment)
@@ -167,19 +171,16 @@ class ServerlessEndpoint(EndpointBase):
         self.max_concurrency = max_concurrency
         self.provisioned_concurrency = provisioned_concurrency
 
-        image_config = image.bind(self)
-        data_config = model_data.bind(self)
+        container = bind_source(self, image, model_data, model_package, environment)
         log_group_arn = Stack.of(self).format_arn(
             service="logs",
             resource="log-group",
             resource_name=f"/aws/sagemaker/Endpoints/{name}",
             arn_format=ArnFormat.COLON_RESOURCE_NAME,
         )
-        self.execution_policy_statements: tuple[iam.PolicyStatement, ...] = (
-            image_config.policy_statements
-            + data_config.policy_statements
-            + _logs_and_metrics_statements(log_group_arn)
-        )
+        self.execution_policy_statements: tuple[iam.PolicyStatement, ...] = container[
+            1
+        ] + _logs_and_metrics_statements(log_group_arn)
         """Everything the execution role needs, and no more (also when ``role`` is yours)."""
 
         self.execution_policy: iam.ManagedPolicy | None = None
@@ -203,11 +204,7 @@ class ServerlessEndpoint(EndpointBase):
             self,
             "Model",
             execution_role_arn=self.role.role_arn,
-            primary_container=sagemaker.CfnModel.ContainerDefinitionProperty(
-                image=image_config.image_uri,
-                model_data_url=data_config.s3_url,
-                environment=dict(environment) if environment else None,
-            ),
+            primary_container=container[0],
         )
         # The role's policy is attached through the role (ManagedPolicyArns), so the Model, which
         # needs the role, also waits for the permissions to pull the image and read the artifact.
@@ -321,6 +318,22 @@ class ServerlessEndpoint(EndpointBase):
             )
         return target
 
+    def _source_findings(
+        self,
+        image: ContainerImage | None,
+        model_data: ModelData | None,
+        model_package: ModelPackage | None,
+        environment: Mapping[str, str] | None,
+    ) -> tuple[list[str], list[str]]:
+        self._artifact: ArtifactInspection | None = None
+        if model_package is not None or image is None or model_data is None:
+            return source_problems(image, model_data, model_package, self), []
+        data_problems = model_data.problems()
+        artifact_problems, artifact_warnings = self._inspect_artifact(
+            model_data, image=image, environment=environment, checked=not data_problems
+        )
+        return image.problems(self) + data_problems + artifact_problems, artifact_warnings
+
     def _inspect_artifact(
         self,
         model_data: ModelData,
@@ -331,7 +344,6 @@ class ServerlessEndpoint(EndpointBase):
     ) -> tuple[list[str], list[str]]:
         # Read at synth: a broken artifact fails here, not minutes into a deploy when the
         # endpoint cannot load it. (Not when its path is already wrong: one error is enough.)
-        self._artifact: ArtifactInspection | None = None
         if not checked or model_data.local_path is None:
             return [], []
         self._artifact = inspect_model_artifact(model_data.local_path)
