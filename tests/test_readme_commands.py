@@ -184,19 +184,16 @@ EXERCISED_BY: dict[str, tuple[str, ...]] = {
     ),
     r"make snapshot-update": ("tests/test_snapshots.py::test_template_snapshot",),
     r"make rehearse": ("tests/test_rehearsal.py::test_rehearsal_end_to_end",),
-    r"source \.venv/bin/activate": (
-        "tests/test_import_hygiene.py::test_jsii_runs_on_the_projects_node",
-    ),
-    r"make preflight ENV=\w+": (
-        "tests/test_preflight.py::test_runs_as_a_module_from_the_project_root_and_make_preflight_runs_it",
-        "rehearsal: quota preflight {environment} (emulated quota)",
-    ),
     r"npx cdk bootstrap": ("rehearsal: cdk bootstrap",),
-    r"npx cdk deploy SageMakerServerless-\w+": ("rehearsal: deploy {name}",),
-    r"python -m scripts\.smoke_test --stack SageMakerServerless-\w+": (
-        "rehearsal: smoke test {name}",
+    r"make deploy ENV=\w+": (
+        "rehearsal: deploy {name}",
+        "tests/test_deploy_guards.py::test_exit_codes_of_the_command",
+        "tests/test_deploy_guards.py::test_an_endpoint_replacement_is_refused_then_deployed_when_allowed",
     ),
-    r"npx cdk destroy SageMakerServerless-\w+": ("rehearsal: destroy {name}",),
+    r"make destroy ENV=\w+": (
+        "rehearsal: destroy {name}",
+        "tests/test_destroy_guards.py::test_destroy_lists_asks_destroys_and_confirms_gone",
+    ),
     r"make size( MODEL=\S+)?( CONCURRENCY=\d+)?": (
         "tests/test_right_size.py::test_make_size_reports_a_truncated_archive_without_a_traceback",
         "tests/test_right_size.py::test_a_real_run_recommends_a_valid_size_and_prints_its_figures",
