@@ -22,8 +22,6 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # any other page's. Empty this set once they are all merged.
 PENDING_PAGES = frozenset(
     {
-        "docs/deploy-from-a-laptop.md",
-        "docs/model-registry.md",
     }
 )
 

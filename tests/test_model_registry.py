@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from typing import Any
@@ -28,8 +29,8 @@ PROD = next(config for config in ENVIRONMENTS if config.name == "prod")
 
 def _with_package(**changes: Any) -> tuple[EnvironmentConfig, ...]:
     """The app's environments, prod deploying the group's latest approved version."""
-    fields = PROD.__dict__ | {"model_package": GROUP} | changes
-    return tuple(EnvironmentConfig(**fields) if c is PROD else c for c in ENVIRONMENTS)
+    prod = dataclasses.replace(PROD, **({"model_package": GROUP} | changes))
+    return tuple(prod if c is PROD else c for c in ENVIRONMENTS)
 
 
 def _synth(outdir: Path, context: dict[str, Any], **changes: Any) -> Path:

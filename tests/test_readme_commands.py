@@ -185,6 +185,10 @@ EXERCISED_BY: dict[str, tuple[str, ...]] = {
     r"make snapshot-update": ("tests/test_snapshots.py::test_template_snapshot",),
     r"make rehearse": ("tests/test_rehearsal.py::test_rehearsal_end_to_end",),
     r"npx cdk bootstrap": ("rehearsal: cdk bootstrap",),
+    r"make refresh-model ENV=\w+": (
+        "rehearsal: registry: refresh records version {number} (latest approved)",
+        "tests/test_model_registry.py::test_refresh_records_the_latest_approved_version",
+    ),
     r"make deploy ENV=\w+": (
         "rehearsal: deploy {name}",
         "tests/test_deploy_guards.py::test_exit_codes_of_the_command",
