@@ -46,6 +46,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from scripts._cli import RaisingArgumentParser
+
 EXIT_OK, EXIT_REPLACED, EXIT_USAGE = 0, 1, 2
 EXIT_COST_INCREASE = 1  # like a replacement: a person has to look
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -337,12 +339,6 @@ def run_cdk_diff(assembly: Path, stack: str, baseline: Path) -> str:
 # --- command line ----------------------------------------------------------------------
 
 
-class _ArgumentParser(argparse.ArgumentParser):
-    def error(self, message: str) -> Any:
-        self.print_usage(sys.stderr)
-        raise UsageError(message)
-
-
 def _threshold(text: str) -> float:
     from scripts.review_cost import parse_threshold
 
@@ -353,7 +349,8 @@ def _threshold(text: str) -> float:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _ArgumentParser(
+    parser = RaisingArgumentParser(
+        usage_error=UsageError,
         description="Diff the freshly synthesized templates against the last reviewed ones.",
         epilog="Exit codes: 0 reviewed, 1 endpoint replaced with --fail-on-replacement or cost "
         "flagged with --fail-on-cost-increase, 2 usage.",

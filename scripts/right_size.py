@@ -56,7 +56,9 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import IO, NoReturn
+from typing import IO
+
+from scripts._cli import RaisingArgumentParser, positive_int
 
 if __package__ in (None, ""):  # `python scripts/right_size.py`: `scripts` is not importable
     sys.stderr.write("error: from the project root, run: python -m scripts.right_size\n")
@@ -306,18 +308,6 @@ class Measurement:
     load: smoke_load.LoadSummary
 
 
-class _ArgumentParser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:
-        self.print_usage(sys.stderr)
-        raise UsageError(message)
-
-
-def _positive_int(text: str) -> int:
-    if not text.isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of at least 1")
-    return int(text)
-
-
 def _number_at_least(minimum: float) -> Callable[[str], float]:
     def parse(text: str) -> float:
         try:
@@ -332,8 +322,10 @@ def _number_at_least(minimum: float) -> Callable[[str], float]:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    parser = RaisingArgumentParser(
+        usage_error=UsageError,
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
         "--model", type=Path, default=DEFAULT_MODEL, help="model.tar.gz or model directory"
@@ -346,14 +338,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--concurrency",
-        type=_positive_int,
+        type=positive_int,
         default=DEFAULT_CONCURRENCY,
         help=f"requests in flight, e.g. the endpoint's MaxConcurrency "
         f"(default {DEFAULT_CONCURRENCY})",
     )
     parser.add_argument(
         "--requests",
-        type=_positive_int,
+        type=positive_int,
         default=DEFAULT_REQUESTS,
         help=f"requests to send (default {DEFAULT_REQUESTS})",
     )
@@ -372,7 +364,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--workers",
-        type=_positive_int,
+        type=positive_int,
         default=1,
         help="worker processes, each with the model, in the container (default 1)",
     )

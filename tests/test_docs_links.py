@@ -20,10 +20,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # Pages other branches are writing (issue 14), linked from the README ahead of the merge. A link to
 # one is allowed only while the page does not exist; once it exists its anchors are checked like
 # any other page's. Empty this set once they are all merged.
-PENDING_PAGES = frozenset(
-    {
-    }
-)
+PENDING_PAGES: frozenset[str] = frozenset()
 
 _FENCE = re.compile(r"^\s*(```|~~~)")
 _CODE_SPAN = re.compile(r"(`+)(?:(?!\1).)+?\1")

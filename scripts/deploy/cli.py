@@ -9,8 +9,9 @@ import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, NoReturn, Protocol
+from typing import Any, Protocol
 
+from scripts._cli import RaisingArgumentParser, positive_int
 from scripts.deploy.deploy import Deployment, DeployOptions
 from scripts.deploy.destroy import DestroyOptions, Destruction
 from scripts.deploy.errors import (
@@ -26,18 +27,6 @@ from scripts.deploy.runner import Runner, run_command
 
 _TRUE = {"1", "true", "yes"}
 EXIT_EPILOG = "Exit codes: " + "; ".join(f"{code} {text}" for code, text in EXIT_MEANINGS.items())
-
-
-class _ArgumentParser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:
-        self.print_usage(sys.stderr)
-        raise UsageError(message)
-
-
-def _positive_int(text: str) -> int:
-    if not text.isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of at least 1")
-    return int(text)
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -64,7 +53,8 @@ def _common(parser: argparse.ArgumentParser) -> None:
 
 
 def deploy_parser() -> argparse.ArgumentParser:
-    parser = _ArgumentParser(
+    parser = RaisingArgumentParser(
+        usage_error=UsageError,
         prog="make deploy ENV=<name>  (python -m scripts.deploy)",
         description="Deploy one environment with the pipeline's checks and the guards "
         "(docs/deploy-from-a-laptop.md).",
@@ -87,7 +77,7 @@ def deploy_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--emulate-quota",
-        type=_positive_int,
+        type=positive_int,
         metavar="N",
         help="AWS EMULATORS ONLY: the preflight's quota when Service Quotas has none",
     )
@@ -98,7 +88,8 @@ def deploy_parser() -> argparse.ArgumentParser:
 
 
 def destroy_parser() -> argparse.ArgumentParser:
-    parser = _ArgumentParser(
+    parser = RaisingArgumentParser(
+        usage_error=UsageError,
         prog="make destroy ENV=<name>  (python -m scripts.destroy)",
         description="Delete one environment's stack, after saying what goes and asking; then "
         "confirm the endpoint, endpoint configs and models are gone.",

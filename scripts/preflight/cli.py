@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
-from typing import Any, NoReturn
+from typing import Any
 
+from scripts._cli import RaisingArgumentParser, positive_int
 from scripts.smoke.errors import UsageError
 from scripts.smoke.region import ResolvedRegion, resolve_region
 
@@ -84,20 +84,9 @@ class Preflight:
         return self.spare >= 0
 
 
-class _ArgumentParser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:
-        self.print_usage(sys.stderr)
-        raise UsageError(message)
-
-
-def _positive_int(text: str) -> int:
-    if not text.isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of at least 1")
-    return int(text)
-
-
 def parse_options(argv: Sequence[str] | None) -> Options:
-    parser = _ArgumentParser(
+    parser = RaisingArgumentParser(
+        usage_error=UsageError,
         prog=PROG,
         description=(
             "Will the environment's deploy fit the account's SageMaker Serverless concurrency "
@@ -114,7 +103,7 @@ def parse_options(argv: Sequence[str] | None) -> Options:
     parser.add_argument("--json", action="store_true", help="print one JSON report on stdout")
     parser.add_argument(
         "--emulate-quota",
-        type=_positive_int,
+        type=positive_int,
         metavar="N",
         help="AWS EMULATORS ONLY: the quota to use when Service Quotas has no value for it (moto "
         "has none); never used over a value Service Quotas returns; the output says EMULATED",

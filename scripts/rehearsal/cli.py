@@ -17,8 +17,8 @@ import traceback
 from collections.abc import Sequence
 from pathlib import Path
 from types import FrameType
-from typing import NoReturn
 
+from scripts._cli import RaisingArgumentParser
 from scripts.rehearsal.errors import (
     EXIT_FAILURE,
     EXIT_INTERRUPTED,
@@ -33,12 +33,6 @@ from scripts.rehearsal.settings import CDK_CLI, NODE, PROJECT_ROOT, SERVERLESS_M
 from scripts.update_plan import SPEC_DATABASE
 
 
-class _ArgumentParser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:
-        self.print_usage(sys.stderr)
-        raise UsageError(message)
-
-
 def _memory_size(text: str) -> int:
     if not text.isdigit() or int(text) not in SERVERLESS_MEMORY_SIZES:
         sizes = ", ".join(map(str, SERVERLESS_MEMORY_SIZES))
@@ -47,7 +41,8 @@ def _memory_size(text: str) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _ArgumentParser(
+    parser = RaisingArgumentParser(
+        usage_error=UsageError,
         description="Rehearse bootstrap, deploy, smoke test, update and destroy against moto.",
         epilog="Exit codes: 0 passed, 1 a step failed, 2 usage or set-up error.",
     )

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NoReturn
+
+from scripts._cli import RaisingArgumentParser, positive_int
 
 from .errors import EXIT_MEANINGS, UsageError
 from .payload import DEFAULT_CONTENT_TYPE
@@ -41,12 +41,6 @@ class Options:
     template: Path | None
 
 
-class _ArgumentParser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:
-        self.print_usage(sys.stderr)
-        raise UsageError(message)
-
-
 class _HelpFormatter(argparse.HelpFormatter):
     """argparse's, except that the exit-code table keeps its lines."""
 
@@ -54,12 +48,6 @@ class _HelpFormatter(argparse.HelpFormatter):
         if text == EPILOG:
             return "".join(indent + line for line in text.splitlines(keepends=True))
         return super()._fill_text(text, width, indent)
-
-
-def _positive_int(text: str) -> int:
-    if not text.isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of at least 1")
-    return int(text)
 
 
 def _positive_float(text: str) -> float:
@@ -73,7 +61,8 @@ def _positive_float(text: str) -> float:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _ArgumentParser(
+    parser = RaisingArgumentParser(
+        usage_error=UsageError,
         prog="python -m scripts.smoke_test",
         description=(
             "Prove a deployed SageMaker Serverless endpoint answers, and (with --stack, or "
@@ -110,7 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
     features = parser.add_mutually_exclusive_group()
     features.add_argument(
         "--feature-count",
-        type=_positive_int,
+        type=positive_int,
         metavar="N",
         help="the model's feature count: every CSV row must have exactly N values (libsvm: "
         "indices below N), checked before invoking",
@@ -152,11 +141,11 @@ def build_parser() -> argparse.ArgumentParser:
         "load mode", "a bounded burst instead of the cold and warm calls (no retries)"
     )
     load.add_argument(
-        "--requests", type=_positive_int, help="send exactly N requests and report their figures"
+        "--requests", type=positive_int, help="send exactly N requests and report their figures"
     )
     load.add_argument(
         "--concurrency",
-        type=_positive_int,
+        type=positive_int,
         help="at most C requests in flight (default 1; at most the endpoint's MaxConcurrency)",
     )
     load.add_argument(
