@@ -14,6 +14,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +25,9 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 BIN = PROJECT_ROOT / ".venv" / "bin"
 TIMEOUT_SECONDS = 600
 BACKGROUND_NICENESS = 10
+# While a test waits for a job, the terminal hears from it this often (no silent minutes at the
+# end of `make test` while the rehearsal finishes).
+WAIT_REPORT_SECONDS = 10.0
 
 
 @dataclass(frozen=True)
@@ -96,6 +100,7 @@ class BackgroundJob:
         self.workdir = tempfile.TemporaryDirectory(prefix=f"{name}-")
         self.directory = Path(self.workdir.name)
         spec = JOBS[name](self.directory)
+        self.started = time.monotonic()
         self.stdout_path = self.directory / "stdout"
         self.stderr_path = self.directory / "stderr"
         with self.stdout_path.open("w") as stdout, self.stderr_path.open("w") as stderr:
@@ -112,13 +117,34 @@ class BackgroundJob:
             )
 
     def result(self) -> JobResult:
-        returncode = self.process.wait(timeout=TIMEOUT_SECONDS)
+        deadline = self.started + TIMEOUT_SECONDS
+        while True:
+            try:
+                returncode = self.process.wait(
+                    timeout=max(0.0, min(WAIT_REPORT_SECONDS, deadline - time.monotonic()))
+                )
+                break
+            except subprocess.TimeoutExpired:
+                if time.monotonic() >= deadline:
+                    raise
+                self._say_still_running()
         return JobResult(
             returncode=returncode,
             stdout=self.stdout_path.read_text(),
             stderr=self.stderr_path.read_text(),
             directory=self.directory,
         )
+
+    def _say_still_running(self) -> None:
+        # sys.__stderr__: pytest captures sys.stderr while a test runs.
+        lines = [line for line in self.stderr_path.read_text().splitlines() if line.strip()]
+        steps = [line.strip() for line in lines if line.lstrip().startswith("==>")]
+        last = steps[-1] if steps else (lines[-1].strip() if lines else "no output yet")
+        elapsed = time.monotonic() - self.started
+        stream = sys.__stderr__
+        if stream is not None:
+            stream.write(f"\n  ... waiting for {self.name}: {elapsed:.0f} s so far; {last}\n")
+            stream.flush()
 
     def stop(self) -> None:
         if self.process.poll() is None:

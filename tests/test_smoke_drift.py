@@ -740,10 +740,10 @@ def test_help_lists_every_exit_code() -> None:
     assert set(EXIT_MEANINGS) == {0, 1, 2, 3}
 
 
-def test_readme_has_the_same_exit_code_table() -> None:
-    readme = (PROJECT_ROOT / "README.md").read_text()
+def test_the_docs_have_the_same_exit_code_table() -> None:
+    page = (PROJECT_ROOT / "docs" / "deploy-truth.md").read_text()
     for code, meaning in EXIT_MEANINGS.items():
-        assert f"| {code} | {meaning} |" in readme
+        assert f"| {code} | {meaning} |" in page
 
 
 def test_a_variant_the_endpoint_lacks_is_drift() -> None:
