@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import subprocess
 import sys
 
 import pytest
@@ -43,7 +44,7 @@ def test_a_job_past_its_timeout_still_fails(monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setattr(sys, "__stderr__", io.StringIO())
     job = background.BackgroundJob("forever")
     try:
-        with pytest.raises(background.subprocess.TimeoutExpired):
+        with pytest.raises(subprocess.TimeoutExpired):
             job.result()
     finally:
         job.stop()
