@@ -65,7 +65,12 @@ def busy_warning(load_at_start: float, cpus: int) -> str | None:
 
 
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m scripts.bench",
+        description="Measure synth cost, per-endpoint cost against the aws-sagemaker-alpha L2, "
+        "the test suite and the local server; judge each target by its 95%% interval "
+        "(docs/benchmarks.md).",
+    )
     parser.add_argument(
         "--runs",
         type=int,
