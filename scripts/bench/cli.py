@@ -68,7 +68,7 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m scripts.bench",
         description="Measure synth cost, per-endpoint cost against the aws-sagemaker-alpha L2, "
-        "the test suite and the local server; judge each target by its 95%% interval "
+        "the test suite and the local server; judge each target by its 95% interval "
         "(docs/benchmarks.md).",
     )
     parser.add_argument(
