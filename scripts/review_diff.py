@@ -436,6 +436,11 @@ class _CostInputs:
         )
 
 
+def _progress(message: str) -> None:
+    # stderr: stdout carries the diffs and the summary a reviewer may paste.
+    print(f"make review: {message}", file=sys.stderr, flush=True)
+
+
 def main(
     argv: Sequence[str] | None = None,
     *,
@@ -447,6 +452,7 @@ def main(
         cost = _CostInputs(options.traffic, options.prices)
         with tempfile.TemporaryDirectory(prefix="review-") as work:
             assembly = Path(work) / "cdk.out"
+            _progress("synthesizing every template as the snapshot tests do (about 10 s)...")
             fresh = synthesize_into(assembly)
             summaries: list[str] = []
             interrupted = cost_flagged = False
@@ -460,6 +466,7 @@ def main(
                     template_path.write_text(json.dumps(new, indent=1, sort_keys=True))
                     baseline = Path(work) / f"baseline-{name}.json"
                     baseline.write_text(json.dumps(old or {}, indent=1, sort_keys=True))
+                    _progress(f"cdk diff {stack_name_of(template_path)} (a few seconds)...")
                     output = diff(assembly, stack_name_of(template_path), baseline)
                     cdk_says_replace = cdk_diff_replaces_endpoint(output)
                     print(f"=== {name} ({stack_name_of(template_path)}) ===")

@@ -230,8 +230,14 @@ def test_main_prints_each_diff_then_one_summary_line_each(
         return f"(cdk diff of {stack})"
 
     code = review_diff.main(["--fail-on-replacement"], synthesize_into=synthesize_into, diff=diff)
-    out = capsys.readouterr().out
+    out, err = capsys.readouterr()
     assert code == 1
+    # What it is waiting for goes to stderr, before each wait; stdout stays the review itself.
+    assert err.splitlines()[0].startswith("make review: synthesizing every template")
+    assert [line for line in err.splitlines() if "cdk diff" in line] == [
+        f"make review: cdk diff Stack-{name} (a few seconds)..." for name in names
+    ]
+    assert "make review:" not in out
     assert [stack for stack, _ in diffed] == [f"Stack-{name}" for name in names]
     assert [baseline for _, baseline in diffed] == [reviewed[name] for name in names]
     assert "=== prod (Stack-prod) ===\n(cdk diff of Stack-prod)" in out
