@@ -67,14 +67,14 @@ def figure(line: str) -> float:
 def test_scaling_interleaves_rotating_sizes_and_fits_a_slope(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    fake = FakeMeasurements({"scaling": 12.0, "peer": 8.0})
+    fake = FakeMeasurements({"scaling": 12.0, "scaling-no-packs": 10.0, "peer": 8.0})
     monkeypatch.setattr(sections, "run_measurement", fake)
     assert cli.main(["--only", "scaling", "--runs", "3"]) == 0
     sizes = [int(argument) for _kind, argument in fake.calls]
-    # Both apps at each size, one size after the other, the order rotating per repeat.
-    assert sizes[:8] == [10, 10, 25, 25, 50, 50, 100, 100]
-    assert sizes[8:16] == [25, 25, 50, 50, 100, 100, 10, 10]
-    assert {kind for kind, _ in fake.calls} == {"scaling", "peer"}
+    # The three apps at each size, one size after the other, the order rotating per repeat.
+    assert sizes[:12] == [10, 10, 10, 25, 25, 25, 50, 50, 50, 100, 100, 100]
+    assert sizes[12:24] == [25, 25, 25, 50, 50, 50, 100, 100, 100, 10, 10, 10]
+    assert {kind for kind, _ in fake.calls} == {"scaling", "scaling-no-packs", "peer"}
     captured = capsys.readouterr()
     ours = next(line for line in captured.out.splitlines() if "ours + packs: marginal" in line)
     assert figure(ours) == pytest.approx(12.0, abs=0.2)
@@ -83,9 +83,13 @@ def test_scaling_interleaves_rotating_sizes_and_fits_a_slope(
     assert figure(peer) == pytest.approx(8.0, abs=0.2)
     assert "target" not in peer
     assert "marginal cost, ours + packs / alpha L2 (peer)" in captured.out
+    no_packs = next(line for line in captured.out.splitlines() if "no packs: marginal" in line)
+    assert figure(no_packs) == pytest.approx(10.0, abs=0.2)
+    ratio = next(line for line in captured.out.splitlines() if "ours, no packs / alpha" in line)
+    assert figure(ratio) == pytest.approx(10.0 / 8.0, abs=0.05)
     # Progress: every measurement, i of n, with the elapsed time first.
-    assert "(1/24) scaling:" in captured.err
-    assert "(24/24) scaling:" in captured.err
+    assert "(1/36) scaling:" in captured.err
+    assert "(36/36) scaling:" in captured.err
     assert captured.err.splitlines()[1].startswith("[")
 
 

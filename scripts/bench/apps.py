@@ -6,6 +6,7 @@ timings; scripts/bench/sections.py starts those processes and reads their output
 - full: app.py's app (stacks.app.build_app), with or without the compliance packs;
 - bare: the same three endpoints with only L1 resources and one role each (the floor);
 - scaling: N ServerlessEndpoints (this construct library) with the compliance packs;
+- scaling-no-packs: the same without the packs (like for like with the peer);
 - peer: N endpoints of the official aws-cdk.aws-sagemaker-alpha L2 (Model, EndpointConfig with a
   serverless production variant, Endpoint): what a user would otherwise pick.
 """
@@ -31,7 +32,7 @@ XGBOOST_TAG = "3.0-5"
 MEMORY_SIZE_IN_MB = 2048
 MAX_CONCURRENCY = 5
 
-KINDS = ("full", "bare", "scaling", "peer")
+KINDS = ("full", "bare", "scaling", "scaling-no-packs", "peer")
 
 
 class UnknownMeasurementError(ValueError):
@@ -74,6 +75,8 @@ def build(app: Any, kind: str, argument: str) -> None:
         bare_app(app)
     elif kind == "scaling":
         scaling_app(app, int(argument))
+    elif kind == "scaling-no-packs":
+        scaling_app(app, int(argument), packs=False)
     elif kind == "peer":
         peer_app(app, int(argument))
     else:
@@ -150,8 +153,9 @@ def _stacks(app: Any, prefix: str, count: int) -> list[Any]:
     return [stacks[index // ENDPOINTS_PER_STACK] for index in range(count)]
 
 
-def scaling_app(app: Any, count: int) -> None:
-    """``count`` ServerlessEndpoints of this construct library, with the compliance packs."""
+def scaling_app(app: Any, count: int, *, packs: bool = True) -> None:
+    """``count`` ServerlessEndpoints of this construct library, with the compliance packs unless
+    ``packs=False`` (the like-for-like comparison with the peer, which has none)."""
     from sagemaker_serverless import ContainerImage, ModelData, ServerlessEndpoint
     from stacks.compliance import add_compliance_checks
     from stacks.config import SAMPLE_MODEL_ARTIFACT
@@ -164,7 +168,8 @@ def scaling_app(app: Any, count: int) -> None:
             image=image,
             model_data=ModelData.from_asset(SAMPLE_MODEL_ARTIFACT),
         )
-    add_compliance_checks(app)
+    if packs:
+        add_compliance_checks(app)
 
 
 def peer_app(app: Any, count: int) -> None:

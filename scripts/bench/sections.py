@@ -132,9 +132,11 @@ def bench_synth(report: Report, runs: int, progress: Progress) -> None:
 
 SCALING_APPS = {
     "ours + packs": "scaling",  # ServerlessEndpoint with the compliance packs (the target's row)
+    "ours, no packs": "scaling-no-packs",  # the same construct alone: like for like with the peer
     "alpha L2 (peer)": "peer",  # aws-cdk.aws-sagemaker-alpha: Model, EndpointConfig, Endpoint
 }
 OURS = "ours + packs"
+OURS_NO_PACKS = "ours, no packs"
 PEER = "alpha L2 (peer)"
 
 
@@ -210,14 +212,15 @@ def bench_scaling(report: Report, runs: int, progress: Progress) -> None:
                     note=note,
                 )
             )
-    if OURS in slopes and PEER in slopes:
-        report.add(slope_ratio_row(slopes[OURS], slopes[PEER]))
+    for ours in (OURS, OURS_NO_PACKS):
+        if ours in slopes and PEER in slopes:
+            report.add(slope_ratio_row(slopes[ours], slopes[PEER], label=ours))
 
 
-def slope_ratio_row(ours: Estimate, peer: Estimate) -> Row:
+def slope_ratio_row(ours: Estimate, peer: Estimate, *, label: str = OURS) -> Row:
     """Ours over the peer's marginal cost. Its interval is the widest the two slopes' intervals
     allow (low / high .. high / low): conservative, and meaningless when either reaches zero."""
-    name = "scaling: marginal cost, ours + packs / alpha L2 (peer)"
+    name = f"scaling: marginal cost, {label} / {PEER}"
     if ours.low <= 0 or peer.low <= 0:
         value = ours.value / peer.value if peer.value > 0 else float("nan")
         reason = "a slope above is not significantly > 0"
