@@ -45,7 +45,7 @@ help:
 	@echo "make sample-model     rebuild model/model.tar.gz from the offline sample data"
 	@echo "make serve            serve model/model.tar.gz on http://127.0.0.1:8080 (MODEL=, PORT=)"
 	@echo "make bench            measure synth cost, per-endpoint cost vs the alpha L2, suite time,"
-	@echo "                      local server; 95% intervals (20 min measured on a busy 2-vCPU VM)"
+	@echo "                      local server; 95% intervals (14 min idle, 20 min busy, 2-vCPU VM)"
 	@echo "make size             recommend MemorySizeInMB from peak memory under load, chart to build/ (MODEL=, CONCURRENCY=, SIZE_CHART=)"
 	@echo "make preflight ENV=e  with AWS credentials: does e's deploy fit the account's serverless"
 	@echo "                      concurrency quota? (PREFLIGHT_ARGS=\"--json --region ...\")"
