@@ -183,6 +183,31 @@ def _run(title: str, start: Callable[[Progress], _Job], *, as_json: bool) -> int
     return code
 
 
+def _main(
+    argv: Sequence[str] | None,
+    *,
+    verb: str,
+    parse: Callable[[Sequence[str] | None, Mapping[str, str]], Any],
+    job: Callable[..., _Job],
+    environ: Mapping[str, str],
+    runner: Runner,
+    session_factory: Callable[[str | None], Any],
+) -> int:
+    """Parse, then run ``job(options, session=, runner=, progress=)`` with one summary."""
+    try:
+        options = parse(argv, environ)
+    except UsageError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    as_json = "--json" in (sys.argv[1:] if argv is None else argv)
+
+    def start(progress: Progress) -> _Job:
+        session = session_factory(options.profile)
+        return job(options, session=session, runner=runner, progress=progress)
+
+    return _run(f"{verb} {options.env}", start, as_json=as_json)
+
+
 def main_deploy(
     argv: Sequence[str] | None = None,
     *,
@@ -190,18 +215,15 @@ def main_deploy(
     runner: Runner = run_command,
     session_factory: Callable[[str | None], Any] = new_session,
 ) -> int:
-    try:
-        options = deploy_options(argv, environ)
-    except UsageError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return EXIT_USAGE
-    as_json = "--json" in (sys.argv[1:] if argv is None else argv)
-
-    def start(progress: Progress) -> Deployment:
-        session = session_factory(options.profile)
-        return Deployment(options, session=session, runner=runner, progress=progress)
-
-    return _run(f"deploy {options.env}", start, as_json=as_json)
+    return _main(
+        argv,
+        verb="deploy",
+        parse=deploy_options,
+        job=Deployment,
+        environ=environ,
+        runner=runner,
+        session_factory=session_factory,
+    )
 
 
 def main_destroy(
@@ -211,15 +233,12 @@ def main_destroy(
     runner: Runner = run_command,
     session_factory: Callable[[str | None], Any] = new_session,
 ) -> int:
-    try:
-        options = destroy_options(argv, environ)
-    except UsageError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return EXIT_USAGE
-    as_json = "--json" in (sys.argv[1:] if argv is None else argv)
-
-    def start(progress: Progress) -> Destruction:
-        session = session_factory(options.profile)
-        return Destruction(options, session=session, runner=runner, progress=progress)
-
-    return _run(f"destroy {options.env}", start, as_json=as_json)
+    return _main(
+        argv,
+        verb="destroy",
+        parse=destroy_options,
+        job=Destruction,
+        environ=environ,
+        runner=runner,
+        session_factory=session_factory,
+    )

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import json
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -99,6 +100,55 @@ def synthesize(
     return facts
 
 
+@dataclass(frozen=True)
+class Target:
+    """The stack a deploy or destroy acts on, once the steps both share have passed."""
+
+    caller: str  # the caller's account
+    facts: StackFacts
+    region: str
+    output: Path  # the cloud assembly
+    cloudformation: Any
+
+
+@contextmanager
+def checked_target(
+    options: DeployOptions | Any,
+    *,
+    session: Any,
+    runner: Runner,
+    progress: Progress,
+    lint: Lint | None,
+    prefix: str,
+) -> Iterator[Target]:
+    """The steps deploy and destroy share: credentials, synth (and lint), account, owner. The
+    cloud assembly lives until the block ends."""
+    with progress.step("credentials") as step:
+        caller = caller_account(session)
+        step.detail = f"caller account {caller}"
+    with tempfile.TemporaryDirectory(prefix=prefix) as temporary:
+        output = options.assembly or options.output or Path(temporary) / "cdk.out"
+        facts = synthesize(options, output, runner=runner, progress=progress, lint=lint)
+        region = facts.region or session.region_name
+        if not region:
+            raise UsageError(
+                f"no region for {facts.stack_name}: set region= in stacks/config.py, or "
+                "AWS_REGION / your profile's region"
+            )
+        with progress.step("account") as step:
+            step.detail = check_account(
+                environment=options.env, configured=facts.account, caller=caller
+            )
+        with progress.step("owner") as step:
+            step.detail = check_owner(
+                environment=options.env,
+                deployed_by=facts.deployed_by,
+                allowed=options.allow_pipeline_owned,
+            )
+        cloudformation = session.client("cloudformation", region_name=region)
+        yield Target(caller, facts, region, output, cloudformation)
+
+
 def load_rules() -> ReplacementRules:
     try:
         return ReplacementRules.from_spec_database()
@@ -155,39 +205,22 @@ class Deployment:
         self.facts: list[str] = []
 
     def run(self) -> list[str]:
-        options, progress = self.options, self.progress
-        with progress.step("credentials") as step:
-            caller = caller_account(self.session)
-            step.detail = f"caller account {caller}"
-        with tempfile.TemporaryDirectory(prefix="deploy-") as temporary:
-            output = options.assembly or options.output or Path(temporary) / "cdk.out"
-            facts = synthesize(
-                options, output, runner=self.runner, progress=progress, lint=self.lint
-            )
-            region = facts.region or self.session.region_name
-            if not region:
-                raise UsageError(
-                    f"no region for {facts.stack_name}: set region= in stacks/config.py, or "
-                    "AWS_REGION / your profile's region"
-                )
-            cloudformation = self.session.client("cloudformation", region_name=region)
-            with progress.step("account") as step:
-                step.detail = check_account(
-                    environment=options.env, configured=facts.account, caller=caller
-                )
-            with progress.step("owner") as step:
-                step.detail = check_owner(
-                    environment=options.env,
-                    deployed_by=facts.deployed_by,
-                    allowed=options.allow_pipeline_owned,
-                )
-            with progress.step("stack state") as step:
+        with checked_target(
+            self.options,
+            session=self.session,
+            runner=self.runner,
+            progress=self.progress,
+            lint=self.lint,
+            prefix="deploy-",
+        ) as target:
+            facts, cloudformation = target.facts, target.cloudformation
+            with self.progress.step("stack state") as step:
                 state = stack_state(cloudformation, facts.stack_name)
                 step.detail = check_stack_state(state, facts.stack_name)
             plan = self._plan(cloudformation, facts, exists=state.exists)
-            self._preflight(region)
-            self._deploy(cloudformation, facts, output, plan)
-        self._smoke(facts.stack_name, region)
+            self._preflight(target.region)
+            self._deploy(cloudformation, facts, target.output, plan)
+        self._smoke(facts.stack_name, target.region)
         return self.facts
 
     def _plan(self, cloudformation: Any, facts: StackFacts, *, exists: bool) -> UpdatePlan:

@@ -9,18 +9,14 @@ SageMaker describe calls for every SageMaker resource the stack held).
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from scripts.deploy.deploy import synthesize
-from scripts.deploy.errors import FailedError, RefusedError, UsageError
+from scripts.deploy.deploy import checked_target
+from scripts.deploy.errors import FailedError, RefusedError
 from scripts.deploy.guards import (
-    caller_account,
-    check_account,
-    check_owner,
     check_stack_state,
     check_termination_protection,
     error_code,
@@ -137,26 +133,16 @@ class Destruction:
 
     def run(self) -> list[str]:
         options, progress = self.options, self.progress
-        with progress.step("credentials") as step:
-            caller = caller_account(self.session)
-            step.detail = f"caller account {caller}"
-        with tempfile.TemporaryDirectory(prefix="destroy-") as temporary:
-            output = options.assembly or options.output or Path(temporary) / "cdk.out"
-            facts = synthesize(options, output, runner=self.runner, progress=progress, lint=None)
-            region = facts.region or self.session.region_name
-            if not region:
-                raise UsageError(f"no region for {facts.stack_name}: set AWS_REGION")
-            cloudformation = self.session.client("cloudformation", region_name=region)
-            with progress.step("account") as step:
-                step.detail = check_account(
-                    environment=options.env, configured=facts.account, caller=caller
-                )
-            with progress.step("owner") as step:
-                step.detail = check_owner(
-                    environment=options.env,
-                    deployed_by=facts.deployed_by,
-                    allowed=options.allow_pipeline_owned,
-                )
+        with checked_target(
+            options,
+            session=self.session,
+            runner=self.runner,
+            progress=progress,
+            lint=None,
+            prefix="destroy-",
+        ) as target:
+            caller, facts, region = target.caller, target.facts, target.region
+            cloudformation, output = target.cloudformation, target.output
             with progress.step("stack state and termination protection") as step:
                 state = stack_state(cloudformation, facts.stack_name)
                 if not state.exists:
